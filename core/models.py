@@ -1,0 +1,123 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from core.choices import ChoiceSet
+
+
+class ChangeLoggedModel(models.Model):
+    """Base of every inventory object: timestamps, and every save/delete lands in ObjectChange.
+
+    Subclasses may list `changelog_exclude` (field names never written to the log, e.g. secrets).
+    History and journal are reached through core.selectors, not a GenericRelation: a
+    GenericRelation would cascade and erase an object's history when the object is deleted.
+    """
+
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+    last_updated = models.DateTimeField(_("last updated"), auto_now=True)
+
+    changelog_exclude: tuple[str, ...] = ()
+
+    class Meta:
+        abstract = True
+
+
+class ChangeAction(ChoiceSet):
+    CREATE, UPDATE, DELETE = "create", "update", "delete"
+    CHOICES = [
+        (CREATE, _("Created"), "success"),
+        (UPDATE, _("Updated"), "primary"),
+        (DELETE, _("Deleted"), "danger"),
+    ]
+
+
+class ObjectChange(models.Model):
+    """One create, update or delete of a change-logged object, with the data before and after."""
+
+    time = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )
+    user_name = models.CharField(_("user name"), max_length=150, blank=True)
+    request_id = models.UUIDField(_("request ID"), db_index=True)
+    action = models.CharField(_("action"), max_length=10, choices=ChangeAction.choices())
+    changed_object_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
+    changed_object_id = models.PositiveBigIntegerField()
+    changed_object = GenericForeignKey("changed_object_type", "changed_object_id")
+    object_repr = models.CharField(_("object"), max_length=200)
+    prechange_data = models.JSONField(_("before"), null=True, blank=True)
+    postchange_data = models.JSONField(_("after"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-time", "-pk"]
+        indexes = [models.Index(fields=["changed_object_type", "changed_object_id"], name="core_change_object_idx")]
+        verbose_name = _("change")
+        verbose_name_plural = _("changes")
+
+    def __str__(self) -> str:
+        return f"{self.object_repr} {self.action}"
+
+    @property
+    def diff(self) -> dict[str, tuple[object, object]]:
+        """Fields whose value differs between before and after: {field: (before, after)}."""
+        before = self.prechange_data or {}
+        after = self.postchange_data or {}
+        return {k: (before.get(k), after.get(k)) for k in sorted(set(before) | set(after)) if before.get(k) != after.get(k)}
+
+
+class JournalKind(ChoiceSet):
+    INFO, SUCCESS, WARNING, DANGER = "info", "success", "warning", "danger"
+    CHOICES = [
+        (INFO, _("Info"), "info"),
+        (SUCCESS, _("Success"), "success"),
+        (WARNING, _("Warning"), "warning"),
+        (DANGER, _("Danger"), "danger"),
+    ]
+
+
+class JournalEntry(models.Model):
+    """A free note on any object, with a kind (NetBox's journal)."""
+
+    object_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
+    object_id = models.PositiveBigIntegerField()
+    assigned_object = GenericForeignKey("object_type", "object_id")
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=JournalKind.choices(), default=JournalKind.INFO)
+    comments = models.TextField(_("comments"))
+
+    class Meta:
+        ordering = ["-created", "-pk"]
+        indexes = [models.Index(fields=["object_type", "object_id"], name="core_journal_object_idx")]
+        verbose_name = _("journal entry")
+        verbose_name_plural = _("journal entries")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.comments[:50]}"
+
+
+class Tag(ChangeLoggedModel):
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    slug = models.SlugField(_("slug"), max_length=100, unique=True, allow_unicode=True)
+    color = models.CharField(
+        _("colour"), max_length=7, default="#6c757d",
+        validators=[RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Enter a colour as #RRGGBB."))],
+    )
+    description = models.CharField(_("description"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,99 @@
+"""Roles and what each may do, in one table.
+
+Reads are restricted by querysets (`scope_queryset`), writes by `can()`; the UI and the
+API both call these, so hiding a button is never the only protection.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    IT_HEAD = "it_head", _("IT head")
+    TECHNICIAN = "technician", _("Technician")
+    SCHOOL_STAFF = "school_staff", _("School staff")
+    VIEWER = "viewer", _("Viewer")
+
+
+VIEW, ADD, CHANGE, DELETE, IMPORT = "view", "add", "change", "delete", "import"
+ALL = frozenset({VIEW, ADD, CHANGE, DELETE, IMPORT})
+RO = frozenset({VIEW})
+RW = frozenset({VIEW, ADD, CHANGE})
+
+# "app_label.modelname" -> actions. "*" is the default for models not named.
+PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
+    Role.IT_HEAD: {"*": ALL},
+    Role.TECHNICIAN: {
+        "*": RO,
+        "assets.asset": RW,
+        "assets.location": RW,
+        "assets.manufacturer": RW,
+        "assets.assetmodel": RW,
+        "assets.fibersite": frozenset({VIEW, CHANGE}),
+        "assets.circuit": frozenset({VIEW, CHANGE}),
+        "core.journalentry": frozenset({VIEW, ADD}),
+        "core.tag": frozenset({VIEW, ADD}),
+    },
+    Role.SCHOOL_STAFF: {
+        "*": RO,
+        "core.journalentry": frozenset({VIEW, ADD}),
+    },
+    Role.VIEWER: {"*": RO},
+}
+
+
+def user_role(user) -> str | None:
+    if not user or not user.is_authenticated or not user.is_active:
+        return None
+    if user.is_superuser:
+        return Role.IT_HEAD
+    profile = getattr(user, "profile", None)
+    return profile.role if profile is not None else None
+
+
+def model_key(model) -> str:
+    return f"{model._meta.app_label}.{model._meta.model_name}"
+
+
+def can(user, action: str, model) -> bool:
+    role = user_role(user)
+    if role is None:
+        return False
+    table = PERMISSIONS[role]
+    return action in table.get(model_key(model), table["*"])
+
+
+def _paths_filter(paths: list[str], value) -> Q:
+    query = Q(pk__in=[])
+    for path in paths:
+        query |= Q(**{path: value})
+    return query
+
+
+def scope_queryset(queryset: QuerySet, user) -> QuerySet:
+    """What `user` may see of `queryset`.
+
+    A model declares `scope = {"school": [paths to a School pk], "directorate": [paths to a
+    Directorate pk]}`; a model without `scope` is shared reference data (manufacturers,
+    models) that every signed-in role may read. Paths follow forward foreign keys only,
+    so the filter never multiplies rows.
+    """
+    role = user_role(user)
+    if role is None:
+        return queryset.none()
+    if user.is_superuser:
+        return queryset
+    scope = getattr(queryset.model, "scope", None)
+    if scope is None:
+        return queryset
+    profile = user.profile
+    if role == Role.SCHOOL_STAFF:
+        if profile.school_id is None or not scope.get("school"):
+            return queryset.none()
+        return queryset.filter(_paths_filter(scope["school"], profile.school_id))
+    if profile.directorate_id is not None and scope.get("directorate"):
+        return queryset.filter(_paths_filter(scope["directorate"], profile.directorate_id))
+    return queryset
