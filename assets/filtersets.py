@@ -1,0 +1,135 @@
+"""Filters shared by the API and the UI lists, so both filter the same way."""
+
+from __future__ import annotations
+
+import django_filters
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from assets.choices import AssetCategory, AssetStatus, CircuitStatus, CircuitType, FiberSiteKind, LocationKind
+from assets.models import (
+    Asset,
+    AssetModel,
+    Circuit,
+    Directorate,
+    FiberSite,
+    Location,
+    Manufacturer,
+    Provider,
+    School,
+)
+
+
+class SearchFilterSet(django_filters.FilterSet):
+    """`q` searches the fields named in `search_fields` (case-insensitive, Arabic or English)."""
+
+    q = django_filters.CharFilter(method="search", label=_("Search"))
+    search_fields: tuple[str, ...] = ()
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        query = Q()
+        for field in self.search_fields:
+            query |= Q(**{f"{field}__icontains": value})
+        return queryset.filter(query)
+
+
+class DirectorateFilterSet(SearchFilterSet):
+    search_fields = ("code", "name_ar", "name_en")
+
+    class Meta:
+        model = Directorate
+        fields = ["code"]
+
+
+class SchoolFilterSet(SearchFilterSet):
+    search_fields = ("code", "name_ar", "name_en", "address", "phone")
+
+    class Meta:
+        model = School
+        fields = ["directorate", "code"]
+
+
+class LocationFilterSet(SearchFilterSet):
+    search_fields = ("name_ar", "name_en", "room", "school__name_ar", "school__name_en", "school__code")
+    kind = django_filters.MultipleChoiceFilter(choices=LocationKind.choices(), label=_("Kind"))
+
+    class Meta:
+        model = Location
+        fields = ["school", "kind"]
+
+
+class ManufacturerFilterSet(SearchFilterSet):
+    search_fields = ("name",)
+
+    class Meta:
+        model = Manufacturer
+        fields = ["name"]
+
+
+class AssetModelFilterSet(SearchFilterSet):
+    search_fields = ("name", "part_number", "manufacturer__name")
+    category = django_filters.MultipleChoiceFilter(choices=AssetCategory.choices(), label=_("Category"))
+
+    class Meta:
+        model = AssetModel
+        fields = ["manufacturer", "category"]
+
+
+class AssetFilterSet(SearchFilterSet):
+    search_fields = (
+        "asset_tag", "name", "serial", "custodian", "supplier", "funding", "comments",
+        "asset_model__name", "manufacturer__name", "school__name_ar", "school__name_en", "school__code",
+    )
+    status = django_filters.MultipleChoiceFilter(choices=AssetStatus.choices(), label=_("Status"))
+    category = django_filters.MultipleChoiceFilter(
+        field_name="asset_model__category", choices=AssetCategory.choices(), label=_("Category")
+    )
+    directorate = django_filters.ModelChoiceFilter(
+        field_name="school__directorate", queryset=Directorate.objects.all(), label=_("Directorate")
+    )
+    tag = django_filters.CharFilter(field_name="tags__slug", label=_("Tag"))
+    management_ip = django_filters.CharFilter(label=_("Management IP"))
+    warranty_before = django_filters.DateFilter(field_name="warranty_end", lookup_expr="lt", label=_("Warranty ends before"))
+
+    class Meta:
+        model = Asset
+        fields = ["school", "location", "asset_model", "manufacturer", "status", "serial"]
+
+
+class ProviderFilterSet(SearchFilterSet):
+    search_fields = ("name", "account", "contact_name")
+
+    class Meta:
+        model = Provider
+        fields = ["name"]
+
+
+class FiberSiteFilterSet(SearchFilterSet):
+    search_fields = ("code", "name_ar", "name_en", "address", "school__code")
+    kind = django_filters.MultipleChoiceFilter(choices=FiberSiteKind.choices(), label=_("Kind"))
+
+    class Meta:
+        model = FiberSite
+        fields = ["directorate", "school", "kind", "status"]
+
+
+class CircuitFilterSet(SearchFilterSet):
+    search_fields = ("cid", "description", "provider__name", "termination_a__code", "termination_z__code",
+                     "termination_a__name_ar", "termination_z__name_ar")
+    status = django_filters.MultipleChoiceFilter(choices=CircuitStatus.choices(), label=_("Status"))
+    type = django_filters.MultipleChoiceFilter(choices=CircuitType.choices(), label=_("Type"))
+    site = django_filters.ModelChoiceFilter(queryset=FiberSite.objects.all(), method="filter_site", label=_("Site"))
+    school = django_filters.ModelChoiceFilter(queryset=School.objects.all(), method="filter_school", label=_("School"))
+
+    class Meta:
+        model = Circuit
+        fields = ["provider", "type", "status"]
+
+    def filter_site(self, queryset, name, value):
+        return queryset.filter(Q(termination_a=value) | Q(termination_z=value)) if value else queryset
+
+    def filter_school(self, queryset, name, value):
+        return queryset.filter(Q(termination_a__school=value) | Q(termination_z__school=value)) if value else queryset
