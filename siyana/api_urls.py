@@ -1,7 +1,25 @@
-from django.urls import path
+from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.authtoken.views import obtain_auth_token
+from rest_framework.routers import DefaultRouter
+
+from assets.api import views as assets_api
+
+router = DefaultRouter()
+router.register("directorates", assets_api.DirectorateViewSet)
+router.register("schools", assets_api.SchoolViewSet)
+router.register("locations", assets_api.LocationViewSet)
+router.register("manufacturers", assets_api.ManufacturerViewSet)
+router.register("asset-models", assets_api.AssetModelViewSet)
+router.register("assets", assets_api.AssetViewSet)
+router.register("providers", assets_api.ProviderViewSet)
+router.register("fiber-sites", assets_api.FiberSiteViewSet)
+router.register("circuits", assets_api.CircuitViewSet)
+router.register("tags", assets_api.TagViewSet)
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("auth/token/", obtain_auth_token, name="api-token"),
+    path("", include(router.urls)),
 ]

@@ -1,0 +1,118 @@
+"""Shared fixtures: a directorate with two schools and one user per role."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import get_user_model
+from rest_framework.test import APIClient
+
+from assets.models import (
+    Asset,
+    AssetModel,
+    Circuit,
+    Directorate,
+    FiberSite,
+    Location,
+    Manufacturer,
+    Profile,
+    Provider,
+    School,
+)
+from core.roles import Role
+
+
+@pytest.fixture
+def directorate(db) -> Directorate:
+    return Directorate.objects.create(code="AMM1", name_ar="مديرية تربية لواء القصبة", name_en="Qasabah Directorate")
+
+
+@pytest.fixture
+def school(directorate) -> School:
+    return School.objects.create(
+        directorate=directorate, code="110001", name_ar="مدرسة الأمل الثانوية للبنات", name_en="Al-Amal Girls School"
+    )
+
+
+@pytest.fixture
+def other_school(directorate) -> School:
+    return School.objects.create(directorate=directorate, code="110002", name_ar="مدرسة النور الأساسية")
+
+
+@pytest.fixture
+def lab(school) -> Location:
+    return Location.objects.create(school=school, name_ar="مختبر الحاسوب الأول", name_en="Computer lab 1",
+                                   kind="computer_lab")
+
+
+@pytest.fixture
+def other_lab(other_school) -> Location:
+    return Location.objects.create(school=other_school, name_ar="مختبر العلوم", kind="science_lab")
+
+
+@pytest.fixture
+def desktop_model(db) -> AssetModel:
+    hp = Manufacturer.objects.create(name="HP")
+    return AssetModel.objects.create(manufacturer=hp, name="ProDesk 400 G7", category="desktop")
+
+
+@pytest.fixture
+def asset(school, lab, desktop_model) -> Asset:
+    return Asset.objects.create(asset_tag="MOE-0001", asset_model=desktop_model, school=school, location=lab,
+                                serial="CZC1234")
+
+
+@pytest.fixture
+def other_asset(other_school, other_lab, desktop_model) -> Asset:
+    return Asset.objects.create(asset_tag="MOE-0002", asset_model=desktop_model, school=other_school,
+                                location=other_lab, serial="CZC9999")
+
+
+@pytest.fixture
+def circuits(directorate, school, other_school) -> tuple[Circuit, Circuit]:
+    """One circuit from the directorate to each school."""
+    provider = Provider.objects.create(name="Orange Jordan")
+    hq = FiberSite.objects.create(code="HQ", kind="directorate", directorate=directorate, name_ar="مبنى المديرية")
+    site1 = FiberSite.objects.create(code="S-110001", kind="school", directorate=directorate, school=school,
+                                     name_ar=school.name_ar)
+    site2 = FiberSite.objects.create(code="S-110002", kind="school", directorate=directorate, school=other_school,
+                                     name_ar=other_school.name_ar)
+    c1 = Circuit.objects.create(cid="FO-1001", provider=provider, type="fiber_p2p", termination_a=hq,
+                                termination_z=site1)
+    c2 = Circuit.objects.create(cid="FO-1002", provider=provider, type="fiber_p2p", termination_a=hq,
+                                termination_z=site2)
+    return c1, c2
+
+
+def make_user(username: str, role: str | None, *, school=None, directorate=None):
+    user = get_user_model().objects.create_user(username=username, password="pw-" + username)
+    if role is not None:
+        Profile.objects.create(user=user, role=role, school=school, directorate=directorate)
+    return user
+
+
+@pytest.fixture
+def users(school, directorate) -> dict:
+    """One user per role; school staff belong to `school`."""
+    return {
+        Role.IT_HEAD: make_user("head", Role.IT_HEAD, directorate=directorate),
+        Role.TECHNICIAN: make_user("tech", Role.TECHNICIAN, directorate=directorate),
+        Role.SCHOOL_STAFF: make_user("staff", Role.SCHOOL_STAFF, school=school),
+        Role.VIEWER: make_user("viewer", Role.VIEWER),
+    }
+
+
+@pytest.fixture
+def api_for():
+    def client_for(user) -> APIClient:
+        client = APIClient()
+        if user is not None:
+            client.force_authenticate(user)
+        return client
+
+    return client_for
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # PBKDF2's deliberate slowness buys nothing in tests.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
