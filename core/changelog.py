@@ -13,11 +13,12 @@ import contextvars
 import json
 import uuid
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.contrib.contenttypes.models import ContentType
 from django.core import serializers
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db.models import signals
+from django.db.models import DecimalField, signals
 
 
 @dataclass
@@ -47,6 +48,12 @@ def serialize_object(obj) -> dict:
     data = serializers.serialize("python", [obj])[0]["fields"]
     for name in ("created", "last_updated", *getattr(obj, "changelog_exclude", ())):
         data.pop(name, None)
+    # An unsaved Decimal("31.96") and the stored 31.960000 are the same value: write both
+    # with the field's places, so a save that changed nothing compares equal.
+    for model_field in obj._meta.concrete_fields:
+        if isinstance(model_field, DecimalField) and data.get(model_field.name) is not None:
+            places = Decimal(1).scaleb(-model_field.decimal_places)
+            data[model_field.name] = Decimal(data[model_field.name]).quantize(places)
     for key, value in list(data.items()):
         if isinstance(value, list):
             data[key] = sorted(value)
@@ -109,7 +116,10 @@ def _after_save(sender, instance, created, raw=False, **kwargs):
     from core.models import ChangeAction
 
     action = ChangeAction.CREATE if created else ChangeAction.UPDATE
-    log_change(instance, action, prechange=getattr(instance, "_prechange", None))
+    prechange = getattr(instance, "_prechange", None)
+    if action == ChangeAction.UPDATE and prechange is not None and prechange == serialize_object(instance):
+        return  # a save that changed nothing is not a change
+    log_change(instance, action, prechange=prechange)
 
 
 def _on_m2m(sender, instance, action, reverse=False, **kwargs):
@@ -121,7 +131,10 @@ def _on_m2m(sender, instance, action, reverse=False, **kwargs):
     elif action in {"post_add", "post_remove", "post_clear"}:
         from core.models import ChangeAction
 
-        log_change(instance, ChangeAction.UPDATE, prechange=getattr(instance, "_prechange_m2m", None))
+        prechange = getattr(instance, "_prechange_m2m", None)
+        if prechange is not None and prechange == serialize_object(instance):
+            return
+        log_change(instance, ChangeAction.UPDATE, prechange=prechange)
 
 
 def _before_delete(sender, instance, **kwargs):

@@ -68,7 +68,8 @@ class ObjectChange(models.Model):
         """Fields whose value differs between before and after: {field: (before, after)}."""
         before = self.prechange_data or {}
         after = self.postchange_data or {}
-        return {k: (before.get(k), after.get(k)) for k in sorted(set(before) | set(after)) if before.get(k) != after.get(k)}
+        keys = sorted(set(before) | set(after))
+        return {k: (before.get(k), after.get(k)) for k in keys if before.get(k) != after.get(k)}
 
 
 class JournalKind(ChoiceSet):

@@ -11,6 +11,7 @@ from core.models import JournalEntry, JournalKind, ObjectChange
 from core.selectors import changes_for, journal_for
 from core.services import journal_entry_create
 
+
 class ScopedRelatedFieldsMixin:
     """Foreign keys in a payload may only point at objects the requesting user can see."""
 
