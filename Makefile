@@ -33,7 +33,7 @@ run: setup
 test: setup
 	$(VENV)/bin/ruff check .
 	$(PY) manage.py makemigrations --check --dry-run
-	$(PY) -m pytest
+	PY=$(PY) bash scripts/test.sh
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

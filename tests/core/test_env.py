@@ -83,10 +83,11 @@ def test_the_embedded_default_is_arabic_in_amman(settings):
 
 def test_a_sqlite_file_database_opens_in_wal_mode(tmp_path, django_db_blocker):
     from django.db import connections
+    from django.db.backends.sqlite3.base import DatabaseWrapper
 
     settings_dict = {**connections["default"].settings_dict,
                      **parse_database_url(f"sqlite:///{tmp_path / 'wal.sqlite3'}")}
-    wrapper = connections["default"].__class__(settings_dict, alias="wal-check")
+    wrapper = DatabaseWrapper(settings_dict, alias="wal-check")
     try:
         with django_db_blocker.unblock(), wrapper.cursor() as cursor:
             cursor.execute("PRAGMA journal_mode")
