@@ -42,6 +42,9 @@ def xlsx_bytes(sheets: dict[str, tuple[Sequence[str], Iterable[Sequence[Any]]]])
         worksheet.append(list(header))
         for row in rows:
             worksheet.append(list(row))
+            for cell in worksheet[worksheet.max_row]:
+                if isinstance(cell.value, str) and cell.value.startswith("="):
+                    cell.data_type = "s"  # text as typed, not a formula
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

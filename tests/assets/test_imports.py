@@ -495,3 +495,91 @@ def test_an_unknown_kind_is_refused():
 def test_error_lines_name_sheet_row_and_column(lab):
     result = run_csv(ASSET_HEADER, [asset_row("MOE-0001", school_code="999999")])
     assert list(iter_error_lines(result)) == ["assets row 2, column school_code: Unknown school code “999999”."]
+
+
+# ---------------------------------------------------------------------------- the API
+
+
+def upload(data: bytes, name: str):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, data)
+
+
+@pytest.fixture
+def api():
+    from rest_framework.test import APIClient
+
+    def client_for(user=None) -> APIClient:
+        client = APIClient()
+        if user is not None:
+            client.force_authenticate(user)
+        return client
+
+    return client_for
+
+
+def test_api_imports_for_the_it_head(api, head, lab):
+    data = csv_bytes(ASSET_HEADER, [asset_row("MOE-0001")])
+    response = api(head).post("/api/import/", {"file": upload(data, "assets.csv")}, format="multipart")
+    assert response.status_code == 200, response.content
+    assert response.json() == {"dry_run": False, "created": {"assets": 1}, "updated": {"assets": 0},
+                               "unchanged": {"assets": 0}}  # fmt: skip
+    assert Asset.objects.get().asset_tag == "MOE-0001"
+
+
+def test_api_dry_run_and_kind(api, head, lab):
+    data = csv_bytes(ASSET_HEADER, [asset_row("MOE-0001")])
+    response = api(head).post(
+        "/api/import/", {"file": upload(data, "a.csv"), "dry_run": "true", "kind": "assets"}, format="multipart"
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["dry_run"] is True
+    assert response.json()["created"] == {"assets": 1}
+    assert Asset.objects.count() == 0
+
+
+def test_api_answers_400_with_every_error(api, head, lab):
+    data = csv_bytes(ASSET_HEADER, [asset_row("MOE-0001"), asset_row("MOE-0002", school_code="404")])
+    response = api(head).post("/api/import/", {"file": upload(data, "assets.csv")}, format="multipart")
+    assert response.status_code == 400
+    assert response.json() == {"errors": [{"sheet": "assets", "row": 3, "column": "school_code",
+                                           "message": "Unknown school code “404”."}]}  # fmt: skip
+    assert Asset.objects.count() == 0
+
+
+def test_api_without_a_file_names_the_file_field(api, head):
+    response = api(head).post("/api/import/", {"dry_run": "true"}, format="multipart")
+    assert response.status_code == 400
+    assert "file" in response.json()
+
+
+def test_api_refuses_a_technician_and_an_anonymous_user(api, lab):
+    from core.roles import Role
+
+    data = csv_bytes(ASSET_HEADER, [asset_row("MOE-0001")])
+    technician = make_user("imp-tech", Role.TECHNICIAN)
+    assert api(technician).post("/api/import/", {"file": upload(data, "a.csv")}, format="multipart").status_code == 403
+    anonymous = api().post("/api/import/", {"file": upload(data, "a.csv")}, format="multipart")
+    assert anonymous.status_code in (401, 403)
+    assert Asset.objects.count() == 0
+
+
+def test_api_in_arabic_names_the_row_and_column(api, head, lab):
+    data = csv_bytes(ASSET_HEADER, [asset_row("MOE-0001", status="lost")])
+    response = api(head).post(
+        "/api/import/", {"file": upload(data, "a.csv")}, format="multipart", headers={"accept-language": "ar"}
+    )
+    assert response.status_code == 400
+    assert response.headers["Content-Language"] == "ar"
+    [error] = response.json()["errors"]
+    assert (error["sheet"], error["row"], error["column"]) == ("assets", 2, "status")
+    assert "lost" in error["message"]
+
+
+def test_api_is_in_the_openapi_schema(api, head):
+    response = api(head).get("/api/schema/", {"format": "json"})
+    assert response.status_code == 200
+    operation = response.json()["paths"]["/api/import/"]["post"]
+    assert "multipart/form-data" in operation["requestBody"]["content"]
+    assert {"200", "400"} <= set(operation["responses"])
