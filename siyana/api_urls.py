@@ -4,6 +4,7 @@ from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
 from assets.api import views as assets_api
+from assets.api.imports import ImportView
 
 router = DefaultRouter()
 router.register("directorates", assets_api.DirectorateViewSet)
@@ -21,5 +22,6 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("auth/token/", obtain_auth_token, name="api-token"),
+    path("import/", ImportView.as_view(), name="api-import"),
     path("", include(router.urls)),
 ]
