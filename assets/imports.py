@@ -314,32 +314,46 @@ def _in_every_language(text: Any) -> set[str]:
     return names
 
 
+def _tiered(tiers: Iterable[Iterable[tuple[str, Any]]]) -> dict[str, Any]:
+    """normalized name -> meaning. An earlier tier wins over a later one (a key over a title, a
+    title over a built-in alias); a name that means two things within one tier is left out."""
+    aliases: dict[str, Any] = {}
+    for tier in tiers:
+        found: dict[str, set[Any]] = {}
+        for name, meaning in tier:
+            if name not in aliases:
+                found.setdefault(name, set()).add(meaning)
+        aliases.update({name: meanings.pop() for name, meanings in found.items() if len(meanings) == 1})
+    return aliases
+
+
 def column_aliases(kind: str) -> dict[str, str]:
     """normalized header -> column key, for every header the importer accepts for `kind`."""
-    aliases: dict[str, str] = {}
-    for column in COLUMNS[kind]:
-        for name in {normalize(column.key), normalize(column.title_ar), *_in_every_language(column.title)}:
-            aliases.setdefault(name, column.key)
-    return aliases
+    columns = COLUMNS[kind]
+    return _tiered([
+        [(normalize(c.key), c.key) for c in columns],
+        [(normalize(c.title_ar), c.key) for c in columns],
+        [(name, c.key) for c in columns for name in _in_every_language(c.title)],
+    ])  # fmt: skip
 
 
 def sheet_aliases() -> dict[str, str]:
-    aliases: dict[str, str] = {}
-    for kind, (title, title_ar) in SHEET_TITLES.items():
-        for name in {normalize(kind), normalize(title_ar), *_in_every_language(title)}:
-            aliases.setdefault(name, kind)
-    return aliases
+    titles = SHEET_TITLES.items()
+    return _tiered([
+        [(normalize(kind), kind) for kind, _t in titles],
+        [(normalize(title_ar), kind) for kind, (_t, title_ar) in titles],
+        [(name, kind) for kind, (title, _a) in titles for name in _in_every_language(title)],
+    ])  # fmt: skip
 
 
 def choice_aliases(choices: type[ChoiceSet]) -> dict[str, str]:
-    """normalized value or label -> value; a name that could mean two values is left out."""
-    candidates: dict[str, set[str]] = {}
-    for value, label, _colour in choices.CHOICES:
-        names = {normalize(value), *_in_every_language(label)}
-        names.update(normalize(alias) for alias in _CHOICE_ALIASES.get(choices, {}).get(value, []))
-        for name in names:
-            candidates.setdefault(name, set()).add(value)
-    return {name: values.pop() for name, values in candidates.items() if len(values) == 1}
+    """normalized value, label (in every UI language) or built-in Arabic alias -> value."""
+    built_in = _CHOICE_ALIASES.get(choices, {})
+    return _tiered([
+        [(normalize(value), value) for value in choices.values()],
+        [(name, value) for value, label, _colour in choices.CHOICES for name in _in_every_language(label)],
+        [(normalize(alias), value) for value in choices.values() for alias in built_in.get(value, [])],
+    ])  # fmt: skip
 
 
 def _day_aliases() -> dict[str, int]:
@@ -686,9 +700,10 @@ class _Row:
         if isinstance(value, dt.time):
             return value
         text = _as_text(value)
-        if re.fullmatch(r"\d{1,2}:\d{2}(:\d{2})?", text):
+        match = re.fullmatch(r"(\d{1,2}):(\d{2})(?::(\d{2}))?", text)
+        if match:
             try:
-                return dt.time.fromisoformat(text.zfill(5) if len(text) == 4 else text)
+                return dt.time(int(match[1]), int(match[2]), int(match[3] or 0))
             except ValueError:
                 pass
         self.error(key, _("“%(value)s” is not a time; write it as HH:MM.") % {"value": text})

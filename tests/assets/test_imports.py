@@ -9,7 +9,8 @@ from decimal import Decimal
 import pytest
 from django.utils import translation
 
-from assets.imports import ImportResult, import_file, iter_error_lines
+from assets.choices import AssetStatus, LocationKind
+from assets.imports import ImportResult, choice_aliases, column_aliases, import_file, iter_error_lines, normalize
 from assets.models import Asset, AssetModel, Circuit, FiberSite, Location, Manufacturer, Provider, School
 from core.models import JournalEntry, ObjectChange, Tag
 from tests.assets.factories_imports import (
@@ -448,6 +449,24 @@ def test_arabic_text_is_stored_exactly(lab):
     asset = Asset.objects.get()
     assert asset.name == "حاسوب المعلمة"
     assert asset.location.name_ar == LAB_AR
+
+
+def test_headers_and_labels_match_loosely_but_keys_come_first():
+    assert normalize("Computer_Lab ") == normalize("computer lab")
+    assert normalize("مختبر الحاسوب") == normalize("مختبر حاسوب") == normalize("مُختبر حاسوب")
+    aliases = column_aliases("assets")
+    assert aliases[normalize("Asset tag")] == aliases[normalize("رقم الأصل")] == "asset_tag"
+    assert aliases[normalize("location")] == "location"
+    assert choice_aliases(AssetStatus)[normalize("Awaiting disposal")] == "awaiting_disposal"
+    assert choice_aliases(LocationKind)[normalize("غرفة الخوادم")] == "server_room"
+
+
+def test_times_are_read_with_or_without_a_leading_zero(directorate):
+    result = run_csv(["code", "name_ar", "directorate_code", "day_start", "day_end"],
+                     [["1", "مدرسة", "AMM1", "7:05", "13:30:15"]])  # fmt: skip
+    assert result.ok, result.errors
+    school = School.objects.get()
+    assert (school.day_start, school.day_end) == (dt.time(7, 5), dt.time(13, 30, 15))
 
 
 # ---------------------------------------------------------------------------- bad files
