@@ -92,7 +92,9 @@ class AssetFilterSet(SearchFilterSet):
     )
     tag = django_filters.CharFilter(field_name="tags__slug", label=_("Tag"))
     management_ip = django_filters.CharFilter(label=_("Management IP"))
-    warranty_before = django_filters.DateFilter(field_name="warranty_end", lookup_expr="lt", label=_("Warranty ends before"))
+    warranty_before = django_filters.DateFilter(
+        field_name="warranty_end", lookup_expr="lt", label=_("Warranty ends before")
+    )
 
     class Meta:
         model = Asset

@@ -140,7 +140,7 @@ COLUMNS: dict[str, list[Column]] = {
         _COMMENTS,
     ],
     "circuits": [
-        _c("cid", gettext_lazy("Circuit ID"), "رقم الدائرة", True),
+        _c("cid", gettext_lazy("Circuit ID"), "رقم الدارة", True),
         _c("provider", gettext_lazy("Provider"), "مزود الخدمة", True),
         _c("type", gettext_lazy("Type"), "النوع", True),
         _STATUS,
@@ -165,7 +165,7 @@ SHEET_TITLES: dict[str, tuple[Any, str]] = {
     "locations": (gettext_lazy("Locations"), "المواقع"),
     "fiber_sites": (gettext_lazy("Fiber sites"), "مواقع الألياف"),
     "assets": (gettext_lazy("Assets"), "الأصول"),
-    "circuits": (gettext_lazy("Circuits"), "الدوائر"),
+    "circuits": (gettext_lazy("Circuits"), "الدارات"),
 }
 
 # Short English day names as written in files, Monday = 0 like Python and School.working_days.

@@ -43,14 +43,14 @@ class BilingualNameMixin(models.Model):
     class Meta:
         abstract = True
 
+    def __str__(self) -> str:
+        return self.name
+
     @property
     def name(self) -> str:
         if get_language() == "en" and self.name_en:
             return self.name_en
         return self.name_ar
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class Directorate(BilingualNameMixin, ChangeLoggedModel):
@@ -111,6 +111,9 @@ class School(BilingualNameMixin, ChangeLoggedModel):
             ),
         ]
 
+    def get_absolute_url(self) -> str:
+        return reverse("assets:school_detail", args=[self.pk])
+
     def clean(self) -> None:
         days = self.working_days
         if not isinstance(days, list) or not days or any(not isinstance(d, int) or not 0 <= d <= 6 for d in days):
@@ -119,9 +122,6 @@ class School(BilingualNameMixin, ChangeLoggedModel):
             raise ValidationError({"working_days": _("A weekday is listed twice.")})
         if (self.latitude is None) != (self.longitude is None):
             raise ValidationError({"longitude": _("Give both latitude and longitude, or neither.")})
-
-    def get_absolute_url(self) -> str:
-        return reverse("assets:school_detail", args=[self.pk])
 
 
 class Location(BilingualNameMixin, ChangeLoggedModel):
@@ -344,15 +344,15 @@ class FiberSite(BilingualNameMixin, ChangeLoggedModel):
             ),
         ]
 
+    def get_absolute_url(self) -> str:
+        return reverse("assets:fibersite_detail", args=[self.pk])
+
     def clean(self) -> None:
         if self.kind != FiberSiteKind.SCHOOL and self.school_id is not None:
             raise ValidationError({"school": _("Only a school site names a school.")})
         if self.school_id is not None and self.directorate_id is not None:
             if self.school.directorate_id != self.directorate_id:
                 raise ValidationError({"school": _("The school belongs to another directorate.")})
-
-    def get_absolute_url(self) -> str:
-        return reverse("assets:fibersite_detail", args=[self.pk])
 
 
 class Circuit(ChangeLoggedModel):

@@ -154,7 +154,7 @@ def test_xlsx_has_keys_in_row_one_a_frozen_header_and_widths(inventory):
 def test_xlsx_is_right_to_left_with_arabic_sheet_titles_in_arabic(inventory):
     with translation.override("ar"):
         workbook = read_xlsx(export_workbook(querysets()))
-    assert workbook.sheetnames == ["المدارس", "المواقع", "مواقع الألياف", "الأصول", "الدوائر"]
+    assert workbook.sheetnames == ["المدارس", "المواقع", "مواقع الألياف", "الأصول", "الدارات"]
     assert all(sheet.sheet_view.rightToLeft for sheet in workbook.worksheets)
     assert [c.value for c in workbook["الأصول"][1]][:2] == ["asset_tag", "name"]  # keys, whatever the language
 
