@@ -5,6 +5,7 @@ from rest_framework.exceptions import ValidationError
 
 from assets import filtersets, services
 from assets.api import serializers
+from assets.exports import export_response
 from assets.models import (
     Asset,
     AssetModel,
@@ -38,8 +39,6 @@ class InventoryViewSet(ScopedModelViewSet):
             return super().list(request, *args, **kwargs)
         if self.export_kind is None or fmt not in {"csv", "xlsx"}:
             raise ValidationError({"export": [_("Export as csv or xlsx.")]})
-        from assets.exports import export_response
-
         return export_response(self.export_kind, self.filter_queryset(self.get_queryset()), fmt)
 
 
