@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 from django import forms
@@ -650,10 +651,22 @@ class ImportView(ActionPermissionMixin, TemplateView):
         result = extra.get("result")
         counts = []
         if result is not None:
-            kinds = sorted(set(result.created) | set(result.updated))
-            counts = [
-                {"kind": k, "created": result.created.get(k, 0), "updated": result.updated.get(k, 0)} for k in kinds
-            ]
+            # Through sys.modules, like `from assets.imports import import_file` above.
+            imports = importlib.import_module("assets.imports")
+            titles = getattr(imports, "SHEET_TITLES", {})
+            order = getattr(imports, "ORDER", [])
+            unchanged = getattr(result, "unchanged", None) or {}
+            kinds = set(result.created) | set(result.updated) | set(unchanged)
+            for kind in sorted(kinds, key=lambda k: (order.index(k) if k in order else len(order), k)):
+                title = titles.get(kind, (kind,))[0]
+                counts.append(
+                    {
+                        "kind": title,
+                        "created": result.created.get(kind, 0),
+                        "updated": result.updated.get(kind, 0),
+                        "unchanged": unchanged.get(kind, 0),
+                    }
+                )
         return {"form": style_form(form), "title": _("Import"), "counts": counts, **extra}
 
 

@@ -580,6 +580,7 @@ def fake_import(monkeypatch):
 
     module = types.ModuleType("assets.imports")
     module.import_file = import_file
+    module.ORDER = ["schools", "locations", "fiber_sites", "assets", "circuits"]
     monkeypatch.setitem(sys.modules, "assets.imports", module)
     return calls, result
 
@@ -602,8 +603,9 @@ def test_the_import_page_shows_counts_of_a_dry_run(world, fake_import):
     assert calls[0]["dry_run"] is True and calls[0]["filename"] == "جرد.csv"
     assert calls[0]["user"].username == "head" and calls[0]["data"].startswith(b"asset_tag")
     counts = text(r)[text(r).index('id="import-counts"') :]
-    assert "<td>assets</td><td>12</td><td>3</td>" in counts
-    assert "<td>schools</td><td>1</td><td>0</td>" in counts
+    assert "<td>schools</td><td>1</td><td>0</td><td>0</td>" in counts
+    assert "<td>assets</td><td>12</td><td>3</td><td>0</td>" in counts
+    assert counts.index("<td>schools</td>") < counts.index("<td>assets</td>")
 
 
 def test_the_import_page_lists_every_bad_row(world, fake_import):
@@ -622,6 +624,31 @@ def test_the_import_page_lists_every_bad_row(world, fake_import):
     table = text(r)[text(r).index('id="import-errors"') :]
     assert "<td>assets</td><td>4</td><td>school</td><td>Unknown school “999”.</td>" in table
     assert "<td>9</td><td>asset_tag</td>" in table
+
+
+def test_the_import_page_runs_the_real_importer_all_or_nothing(world):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    directorate = world["school"].directorate.code
+    good = f"code,name_ar,directorate_code\n110099,مدرسة الربيع,{directorate}\n".encode()
+    client = as_role(world, Role.IT_HEAD)
+    r = client.post(
+        reverse("assets:import"),
+        {"file": SimpleUploadedFile("schools.csv", good), "dry_run": "on"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert r.status_code == 200, text(r)[:3000]
+    assert 'id="import-counts"' in text(r) and "<td>1</td>" in text(r)
+    assert not School.objects.filter(code="110099").exists()  # a dry run saves nothing
+    r = client.post(reverse("assets:import"), {"file": SimpleUploadedFile("schools.csv", good)})
+    assert r.status_code == 200
+    assert School.objects.get(code="110099").name_ar == "مدرسة الربيع"
+    bad = f"code,name_ar,directorate_code\n110098,مدرسة,{directorate}\n110097,مدرسة أخرى,NOPE\n".encode()
+    r = client.post(reverse("assets:import"), {"file": SimpleUploadedFile("schools.csv", bad)})
+    assert r.status_code == 400
+    table = text(r)[text(r).index('id="import-errors"') :]
+    assert re.search(r"<td>[^<]*</td><td>3</td><td>directorate_code</td>", table), table[:2000]
+    assert not School.objects.filter(code__in=["110098", "110097"]).exists()
 
 
 def test_the_import_page_refuses_other_file_types(world, fake_import):
