@@ -116,3 +116,14 @@ def api_for():
 def _fast_password_hashing(settings):
     # PBKDF2's deliberate slowness buys nothing in tests.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _reset_language():
+    # Django keeps the last request's language active in the thread; a test must not
+    # inherit the language of the one before it.
+    from django.utils import translation
+
+    yield
+    translation.activate("ar")
+    translation.deactivate()
