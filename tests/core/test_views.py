@@ -161,3 +161,17 @@ def test_a_list_view_refuses_an_unknown_export_format(db, users):
     request = RequestFactory().get("/x/", {"export": "exe"})
     request.user = users[Role.IT_HEAD]
     assert Plain.as_view()(request).status_code == 400
+
+
+def test_the_ui_is_arabic_whatever_the_browser_asks_until_the_user_switches(client, django_user_model):
+    from assets.models import Profile
+    from core.roles import Role
+
+    user = django_user_model.objects.create_user("lang-viewer", password="x")
+    Profile.objects.create(user=user, role=Role.VIEWER)
+    client.force_login(user)
+    page = client.get("/dashboard/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert 'lang="ar"' in page.content.decode() and 'dir="rtl"' in page.content.decode()
+    client.post("/i18n/setlang/", {"language": "en", "next": "/dashboard/"})
+    page = client.get("/dashboard/", HTTP_ACCEPT_LANGUAGE="ar")
+    assert 'lang="en"' in page.content.decode() and 'dir="ltr"' in page.content.decode()
