@@ -27,6 +27,7 @@ setup: system-deps $(STAMP) messages
 run: setup
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py load_demo
+	$(PY) manage.py collectstatic --no-input -v 0
 	@echo "Siyana: http://$(HOST):$(PORT)/  (demo users are listed above; Ctrl-C stops)"
 	$(VENV)/bin/gunicorn siyana.wsgi --bind $(HOST):$(PORT) --workers 2 --threads 4 --access-logfile -
 

@@ -12,6 +12,7 @@ import random
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
+from django.utils.translation import gettext
 
 from assets.models import (
     Asset,
@@ -192,6 +193,10 @@ def load(out) -> None:
                       "directorate": directorate if role != Role.SCHOOL_STAFF else None},
         )
     out.write(
-        f"Demo directorate ready: {len(SCHOOLS)} schools, {asset_count} assets, {len(SCHOOLS)} fiber circuits.\n"
-        f"Demo users (password “{DEMO_PASSWORD}”): " + ", ".join(f"{u[0]} ({u[1].label})" for u in USERS) + "\n"
+        gettext("Demo directorate ready: %(schools)d schools, %(assets)d assets, %(circuits)d fiber circuits.")
+        % {"schools": len(SCHOOLS), "assets": asset_count, "circuits": len(SCHOOLS)}
+        + "\n"
+        + gettext("Demo users (password “%(password)s”): %(users)s")
+        % {"password": DEMO_PASSWORD, "users": ", ".join(f"{u[0]} ({u[1].label})" for u in USERS)}
+        + "\n"
     )

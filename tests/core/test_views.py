@@ -175,3 +175,18 @@ def test_the_ui_is_arabic_whatever_the_browser_asks_until_the_user_switches(clie
     client.post("/i18n/setlang/", {"language": "en", "next": "/dashboard/"})
     page = client.get("/dashboard/", HTTP_ACCEPT_LANGUAGE="ar")
     assert 'lang="en"' in page.content.decode() and 'dir="ltr"' in page.content.decode()
+
+
+def test_another_schools_asset_is_a_translated_404_page(client, users, other_asset):
+    client.force_login(users["school_staff"])
+    page = client.get(f"/assets/{other_asset.pk}/")
+    assert page.status_code == 404
+    assert "الصفحة غير موجودة" in page.content.decode()
+    assert other_asset.asset_tag not in page.content.decode()
+
+
+def test_a_forbidden_write_is_a_translated_403_page(client, users, asset):
+    client.force_login(users["viewer"])
+    page = client.get(f"/assets/{asset.pk}/edit/")
+    assert page.status_code == 403
+    assert "غير مسموح" in page.content.decode()
