@@ -907,7 +907,7 @@ class _Importer:
         return True
 
     def _unknown(self, row: _Row, column: str, kind: str, key: Any, message: str) -> None:
-        bad_row = self.failed[kind].get(key)
+        bad_row = self.failed.get(kind, {}).get(key)
         if bad_row is not None:
             message = _("“%(value)s” is in row %(row)d of %(kind)s, which has errors.") % {
                 "value": key if isinstance(key, str) else key[-1],
@@ -972,56 +972,46 @@ class _Importer:
             self._validation_errors(row, obj, exc, columns)
             raise _RowFailed from None
 
-    def _directorate(self, row: _Row) -> Any:
-        code = row.text("directorate_code")
+    def _by_code(
+        self, row: _Row, column: str, *, cache: dict[str, Any], model: type[Model], kind: str, unknown: str,
+        required: bool = True,
+    ) -> Any:
+        """The directorate, school or fiber site a row names by code: from this file or the database."""
+        code = row.text(column)
         if code is _MISSING:
             return _MISSING
         if not code:
-            row.error("directorate_code", _("This field is required."))
-            return _INVALID
-        directorate = self.directorates.get(code)
-        if directorate is None:
-            row.error("directorate_code", _("Unknown directorate code “%(value)s”.") % {"value": code})
-            return _INVALID
-        return directorate
+            if required:
+                row.error(column, _("This field is required."))
+                return _INVALID
+            return None
+        obj = cache.get(code)
+        if obj is None:
+            obj = model.objects.filter(code=code).first()
+            if obj is None:
+                self._unknown(row, column, kind, code, unknown % {"value": code})
+                return _INVALID
+            cache[code] = obj
+        return obj
+
+    def _directorate(self, row: _Row) -> Any:
+        # Directorates are not imported: only the database can hold the one a row names.
+        return self._by_code(
+            row, "directorate_code", cache=self.directorates, model=Directorate, kind="directorates",
+            unknown=_("Unknown directorate code “%(value)s”."),
+        )
 
     def _school(self, row: _Row, column: str = "school_code", *, required: bool = True) -> Any:
-        code = row.text(column)
-        if code is _MISSING:
-            return _MISSING
-        if not code:
-            if required:
-                row.error(column, _("This field is required."))
-                return _INVALID
-            return None
-        school = self.schools.get(code)
-        if school is None:
-            school = School.objects.filter(code=code).first()
-            if school is None:
-                self._unknown(row, column, "schools", code, _("Unknown school code “%(value)s”.") % {"value": code})
-                return _INVALID
-            self.schools[code] = school
-        return school
+        return self._by_code(
+            row, column, cache=self.schools, model=School, kind="schools", required=required,
+            unknown=_("Unknown school code “%(value)s”."),
+        )
 
     def _site(self, row: _Row, column: str, *, required: bool) -> Any:
-        code = row.text(column)
-        if code is _MISSING:
-            return _MISSING
-        if not code:
-            if required:
-                row.error(column, _("This field is required."))
-                return _INVALID
-            return None
-        site = self.sites.get(code)
-        if site is None:
-            site = FiberSite.objects.filter(code=code).first()
-            if site is None:
-                self._unknown(
-                    row, column, "fiber_sites", code, _("Unknown fiber site code “%(value)s”.") % {"value": code}
-                )
-                return _INVALID
-            self.sites[code] = site
-        return site
+        return self._by_code(
+            row, column, cache=self.sites, model=FiberSite, kind="fiber_sites", required=required,
+            unknown=_("Unknown fiber site code “%(value)s”."),
+        )
 
     def _tags(self, row: _Row) -> Any:
         names = row.names("tags")
