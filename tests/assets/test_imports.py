@@ -34,7 +34,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def _english():
-    # Messages are asserted in English; the Arabic catalog is someone else's work.
+    # Messages are asserted in English; tests/core/test_translations.py covers the Arabic catalog.
     with translation.override("en"):
         yield
 
