@@ -262,17 +262,12 @@ class Asset(ChangeLoggedModel):
 
     def save(self, *args, **kwargs):
         # Keep the copied manufacturer true to the model, whatever path wrote the row.
-        if self.asset_model_id is not None:
-            self.manufacturer_id = AssetModel.objects.values_list("manufacturer_id", flat=True).get(
-                pk=self.asset_model_id
-            )
+        self._copy_manufacturer()
         super().save(*args, **kwargs)
 
     def clean(self) -> None:
-        if self.asset_model_id is not None:
-            self.manufacturer_id = AssetModel.objects.values_list("manufacturer_id", flat=True).get(
-                pk=self.asset_model_id
-            )
+        # Before validation too: the serial-per-manufacturer constraint is checked on the copy.
+        self._copy_manufacturer()
         if self.location_id is not None and self.school_id is not None and self.location.school_id != self.school_id:
             raise ValidationError({"location": _("The location must belong to the asset's school.")})
         if self.warranty_end and self.purchase_date and self.warranty_end < self.purchase_date:
@@ -284,6 +279,12 @@ class Asset(ChangeLoggedModel):
     @property
     def category(self) -> str:
         return self.asset_model.category
+
+    def _copy_manufacturer(self) -> None:
+        # The related model is cached on the instance (and dropped when asset_model changes),
+        # so clean() and save() of one write cost one query between them, not two.
+        if self.asset_model_id is not None:
+            self.manufacturer_id = self.asset_model.manufacturer_id
 
 
 class Provider(ChangeLoggedModel):
