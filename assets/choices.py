@@ -105,6 +105,11 @@ class AssetStatus(ChoiceSet):
         DISPOSED: set(),
     }
 
+    @classmethod
+    def allowed_next(cls, status: str) -> set[str]:
+        """The statuses an asset in `status` may move to (empty when final)."""
+        return cls.TRANSITIONS.get(status, set())
+
 
 class FiberSiteKind(ChoiceSet):
     SCHOOL = "school"

@@ -219,7 +219,7 @@ class AssetStatusForm(forms.Form):
 
     def __init__(self, *args: Any, asset: Asset, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        allowed = AssetStatus.TRANSITIONS.get(asset.status, set())
+        allowed = AssetStatus.allowed_next(asset.status)
         self.fields["status"].choices = [(v, label) for v, label in AssetStatus.choices() if v in allowed]
 
 

@@ -19,8 +19,9 @@ from core.services import journal_entry_create
 def check_status_transition(old: str, new: str) -> None:
     if old == new:
         return
-    if new not in AssetStatus.TRANSITIONS.get(old, set()):
-        allowed = ", ".join(AssetStatus.label(s) for s in AssetStatus.values() if s in AssetStatus.TRANSITIONS[old])
+    allowed_next = AssetStatus.allowed_next(old)
+    if new not in allowed_next:
+        allowed = ", ".join(AssetStatus.label(s) for s in AssetStatus.values() if s in allowed_next)
         raise ValidationError(
             {
                 "status": _("An asset cannot go from “%(old)s” to “%(new)s”. Allowed: %(allowed)s.")

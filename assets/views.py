@@ -393,7 +393,7 @@ class AssetDetailView(ObjectDetailView):
         user = self.request.user
         return {
             "status_badge": badge(AssetStatus, asset.status),
-            "can_change_status": can(user, CHANGE, Asset) and bool(AssetStatus.TRANSITIONS.get(asset.status)),
+            "can_change_status": can(user, CHANGE, Asset) and bool(AssetStatus.allowed_next(asset.status)),
         }
 
 
@@ -455,7 +455,7 @@ class AssetStatusView(ActionPermissionMixin, ScopedQuerysetMixin, TemplateView):
             "form": style_form(form),
             "title": _("Change the status of %(asset)s") % {"asset": asset},
             "status_badge": badge(AssetStatus, asset.status),
-            "is_final": not AssetStatus.TRANSITIONS.get(asset.status),
+            "is_final": not AssetStatus.allowed_next(asset.status),
         }
         return self.render_to_response(context, status=status)
 
