@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth import get_user_model
 from rest_framework.test import APIClient
 
 from assets.models import (
@@ -14,11 +13,11 @@ from assets.models import (
     FiberSite,
     Location,
     Manufacturer,
-    Profile,
     Provider,
     School,
 )
 from core.roles import Role
+from tests.factories import make_user
 
 
 @pytest.fixture
@@ -81,13 +80,6 @@ def circuits(directorate, school, other_school) -> tuple[Circuit, Circuit]:
     c2 = Circuit.objects.create(cid="FO-1002", provider=provider, type="fiber_p2p", termination_a=hq,
                                 termination_z=site2)
     return c1, c2
-
-
-def make_user(username: str, role: str | None, *, school=None, directorate=None):
-    user = get_user_model().objects.create_user(username=username, password="pw-" + username)
-    if role is not None:
-        Profile.objects.create(user=user, role=role, school=school, directorate=directorate)
-    return user
 
 
 @pytest.fixture

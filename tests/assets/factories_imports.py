@@ -1,4 +1,4 @@
-"""Helpers of the import/export tests: files built in memory, and users with a role."""
+"""Helpers of the import/export tests: files built in memory."""
 
 from __future__ import annotations
 
@@ -8,10 +8,8 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 import openpyxl
-from django.contrib.auth import get_user_model
 
-from assets.models import Directorate, Profile
-from core.roles import Role
+from assets.models import Directorate
 
 SCHOOL_AR = "مدرسة الأمل الثانوية للبنات"
 LAB_AR = "مختبر الحاسوب الأول"
@@ -56,13 +54,6 @@ def read_xlsx(data: bytes) -> openpyxl.Workbook:
 
 def make_directorate(code: str = "AMM1") -> Directorate:
     return Directorate.objects.create(code=code, name_ar="مديرية تربية لواء القصبة", name_en="Qasabah Directorate")
-
-
-def make_user(username: str, role: str | None = Role.IT_HEAD):
-    user = get_user_model().objects.create_user(username=username, password="pw-" + username)
-    if role is not None:
-        Profile.objects.create(user=user, role=role)
-    return user
 
 
 def school_row(code: str = "110001", name_ar: str = SCHOOL_AR, **extra: Any) -> list[Any]:

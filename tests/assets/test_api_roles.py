@@ -100,7 +100,7 @@ def test_a_technician_cannot_move_an_asset_to_a_school_outside_scope(users, api_
 
 
 def test_anonymous_and_role_less_users_get_nothing(api_for, world, users):
-    from tests.conftest import make_user
+    from tests.factories import make_user
 
     assert api_for(None).get("/api/assets/").status_code in (401, 403)
     nobody = make_user("nobody", None)

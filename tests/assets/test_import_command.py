@@ -21,10 +21,10 @@ from tests.assets.factories_imports import (
     asset_row,
     csv_bytes,
     make_directorate,
-    make_user,
     school_row,
     xlsx_bytes,
 )
+from tests.factories import make_user
 
 
 @pytest.fixture(autouse=True)

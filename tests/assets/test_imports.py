@@ -24,10 +24,10 @@ from tests.assets.factories_imports import (
     asset_row,
     csv_bytes,
     make_directorate,
-    make_user,
     school_row,
     xlsx_bytes,
 )
+from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db
 
