@@ -76,7 +76,8 @@ def _snapshot_before_save(sender, instance, raw=False, **kwargs):
             instance._prechange = serialize_object(previous)
 
 
-def log_change(instance, action: str, *, prechange: dict | None = None) -> None:
+def log_change(instance, action: str, *, prechange: dict | None = None, postchange: dict | None = None) -> None:
+    """Record one change; `postchange` may be passed when the caller has already serialised the object."""
     from core.models import ChangeAction, ObjectChange
 
     ctx = current_context()
@@ -84,7 +85,10 @@ def log_change(instance, action: str, *, prechange: dict | None = None) -> None:
     if user is not None and not user.is_authenticated:
         user = None
     object_type = ContentType.objects.get_for_model(instance, for_concrete_model=True)
-    postchange = None if action == ChangeAction.DELETE else serialize_object(instance)
+    if action == ChangeAction.DELETE:
+        postchange = None
+    elif postchange is None:
+        postchange = serialize_object(instance)
     existing = (
         ObjectChange.objects.filter(
             request_id=ctx.request_id, changed_object_type=object_type, changed_object_id=instance.pk
@@ -117,9 +121,10 @@ def _after_save(sender, instance, created, raw=False, **kwargs):
 
     action = ChangeAction.CREATE if created else ChangeAction.UPDATE
     prechange = getattr(instance, "_prechange", None)
-    if action == ChangeAction.UPDATE and prechange is not None and prechange == serialize_object(instance):
+    postchange = serialize_object(instance)
+    if action == ChangeAction.UPDATE and prechange == postchange:
         return  # a save that changed nothing is not a change
-    log_change(instance, action, prechange=prechange)
+    log_change(instance, action, prechange=prechange, postchange=postchange)
 
 
 def _on_m2m(sender, instance, action, reverse=False, **kwargs):
@@ -132,9 +137,10 @@ def _on_m2m(sender, instance, action, reverse=False, **kwargs):
         from core.models import ChangeAction
 
         prechange = getattr(instance, "_prechange_m2m", None)
-        if prechange is not None and prechange == serialize_object(instance):
+        postchange = serialize_object(instance)
+        if prechange == postchange:
             return
-        log_change(instance, ChangeAction.UPDATE, prechange=prechange)
+        log_change(instance, ChangeAction.UPDATE, prechange=prechange, postchange=postchange)
 
 
 def _before_delete(sender, instance, **kwargs):
