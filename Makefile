@@ -9,7 +9,7 @@ PORT ?= 8000
 
 .PHONY: run test bench lint system-deps setup messages clean
 
-# Debian packages the project needs: gettext (compiled translations). Installed only when missing.
+# Debian packages the project needs: gettext (translations), fping, snmp, snmpd, iproute2 (poller tests and bench). Installed only when missing.
 system-deps:
 	@bash scripts/system-deps.sh
 
