@@ -124,6 +124,51 @@ class School(BilingualNameMixin, ChangeLoggedModel):
             raise ValidationError({"longitude": _("Give both latitude and longitude, or neither.")})
 
 
+class Holiday(ChangeLoggedModel):
+    """A day or run of days with no school: for every school, one directorate's, or one school's.
+
+    The poller opens no ticket for an outage on a holiday (it is still recorded), and SLA
+    clocks do not run on them.
+    """
+
+    name = models.CharField(_("name"), max_length=100)
+    start_date = models.DateField(_("first day"))
+    end_date = models.DateField(_("last day"))
+    directorate = models.ForeignKey(
+        Directorate, verbose_name=_("directorate"), on_delete=models.CASCADE, null=True, blank=True,
+        related_name="holidays", help_text=_("Empty: every directorate."),
+    )
+    school = models.ForeignKey(
+        School, verbose_name=_("school"), on_delete=models.CASCADE, null=True, blank=True, related_name="holidays",
+        help_text=_("Empty: every school of the directorate."),
+    )
+
+    scope = {"school": ["school"], "directorate": ["directorate"]}
+
+    class Meta:
+        ordering = ["-start_date"]
+        verbose_name = _("holiday")
+        verbose_name_plural = _("holidays")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(start_date__lte=models.F("end_date")),
+                name="%(app_label)s_%(class)s_date_order",
+                violation_error_message=_("A holiday cannot end before it starts."),
+            ),
+        ]
+        indexes = [models.Index(fields=["end_date", "start_date"], name="assets_holiday_dates")]
+
+    def __str__(self) -> str:
+        if self.start_date == self.end_date:
+            return f"{self.name} ({self.start_date})"
+        return f"{self.name} ({self.start_date} – {self.end_date})"
+
+    def clean(self) -> None:
+        if self.school_id is not None and self.directorate_id is not None:
+            if self.school.directorate_id != self.directorate_id:
+                raise ValidationError({"school": _("The school belongs to another directorate.")})
+
+
 class Location(BilingualNameMixin, ChangeLoggedModel):
     school = models.ForeignKey(School, verbose_name=_("school"), on_delete=models.PROTECT, related_name="locations")
     kind = models.CharField(_("kind"), max_length=20, choices=LocationKind.choices())

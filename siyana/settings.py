@@ -37,6 +37,8 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+# Fernet keys for secrets at rest (SNMP credentials), newest first; empty: derived from SECRET_KEY.
+ENCRYPTION_KEYS = [k.strip() for k in (env_secret("ENCRYPTION_KEYS") or "").split(",") if k.strip()]
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
