@@ -16,7 +16,7 @@ system-deps:
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test,postgres]'
+	$(PY) -m pip install --quiet -e '.[test,postgres,demo]'
 	@touch $(STAMP)
 
 messages: $(STAMP)
@@ -28,8 +28,7 @@ run: setup
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py load_demo
 	$(PY) manage.py collectstatic --no-input -v 0
-	@echo "Siyana: http://$(HOST):$(PORT)/  (demo users are listed above; Ctrl-C stops)"
-	$(VENV)/bin/gunicorn siyana.wsgi --bind $(HOST):$(PORT) --workers 2 --threads 4 --access-logfile -
+	PY=$(PY) HOST=$(HOST) PORT=$(PORT) bash scripts/run.sh
 
 test: setup
 	$(VENV)/bin/ruff check .

@@ -74,12 +74,17 @@ class AutomaticTicket:
 
 def find_open_automatic_ticket(key: str, problem: str, *, lock: bool = False) -> Ticket | None:
     qs = Ticket.objects.select_for_update() if lock else Ticket.objects.all()
-    return qs.filter(source=TicketSource.MONITORING, monitor_key=key, monitor_problem=problem).exclude(
-        status=TicketStatus.CLOSED
-    ).first()
+    return (
+        qs.filter(source=TicketSource.MONITORING, monitor_key=key, monitor_problem=problem)
+        .exclude(status=TicketStatus.CLOSED)
+        .first()
+    )
 
 
-def automatic_ticket_open(fault: AutomaticTicket, *, at: datetime, data: dict[str, Any] | None = None) -> tuple[Ticket, bool]:
+@transaction.atomic
+def automatic_ticket_open(
+    fault: AutomaticTicket, *, at: datetime, data: dict[str, Any] | None = None
+) -> tuple[Ticket, bool]:
     """Open the automatic ticket for this fault, or reuse the open one. Returns (ticket, created).
 
     A reused ticket gets a "fault seen again" entry; if a technician had resolved it, it
@@ -120,7 +125,9 @@ def _repeat(ticket: Ticket, *, at: datetime, data: dict[str, Any] | None) -> Non
         ticket.status, ticket.resolved_at = TicketStatus.REOPENED, None
         ticket.save(update_fields=["status", "resolved_at", "last_updated"])
         ticket_entry_add(
-            ticket, kind=EntryKind.STATUS, at=at,
+            ticket,
+            kind=EntryKind.STATUS,
+            at=at,
             data={"from": TicketStatus.RESOLVED, "to": TicketStatus.REOPENED, "why": "fault_repeated"},
         )
 
@@ -132,8 +139,14 @@ def ticket_touched(ticket: Ticket) -> bool:
     return ticket.entries.filter(author__isnull=False).exists()
 
 
+@transaction.atomic
 def automatic_ticket_recover(
-    *, key: str, problem: str, at: datetime, outage: timedelta | None, self_close_within: timedelta | None,
+    *,
+    key: str,
+    problem: str,
+    at: datetime,
+    outage: timedelta | None,
+    self_close_within: timedelta | None,
     data: dict[str, Any] | None = None,
 ) -> Ticket | None:
     """The monitored problem cleared: append a recovery entry to its open ticket (if any).
@@ -154,7 +167,10 @@ def automatic_ticket_recover(
     ):
         old = ticket.status
         ticket.status, ticket.closed_at, ticket.resolved_at, ticket.close_reason = (
-            TicketStatus.CLOSED, at, at, SELF_RECOVERED,
+            TicketStatus.CLOSED,
+            at,
+            at,
+            SELF_RECOVERED,
         )
         ticket.save(update_fields=["status", "closed_at", "resolved_at", "close_reason", "last_updated"])
         ticket_entry_add(

@@ -119,12 +119,22 @@ class Target(ChangeLoggedModel):
     address = models.GenericIPAddressField(_("address"), unpack_ipv4=True)
     role = models.CharField(_("role"), max_length=20, choices=TargetRole.choices(), default=TargetRole.ACCESS)
     parent = models.ForeignKey(
-        "self", verbose_name=_("parent"), on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="children", help_text=_("The uplink this device sits behind."),
+        "self",
+        verbose_name=_("parent"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="children",
+        help_text=_("The uplink this device sits behind."),
     )
     circuit = models.ForeignKey(
-        "assets.Circuit", verbose_name=_("circuit"), on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="targets", help_text=_("The fiber circuit this device terminates, if any."),
+        "assets.Circuit",
+        verbose_name=_("circuit"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="targets",
+        help_text=_("The fiber circuit this device terminates, if any."),
     )
     enabled = models.BooleanField(_("enabled"), default=True)
     interval_s = models.PositiveIntegerField(
@@ -141,7 +151,11 @@ class Target(ChangeLoggedModel):
     )
     snmp_enabled = models.BooleanField(_("SNMP"), default=False)
     credential = models.ForeignKey(
-        SnmpCredential, verbose_name=_("SNMP credential"), on_delete=models.PROTECT, null=True, blank=True,
+        SnmpCredential,
+        verbose_name=_("SNMP credential"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="targets",
     )
     snmp_port = models.PositiveIntegerField(
@@ -149,7 +163,9 @@ class Target(ChangeLoggedModel):
     )
     reboot_enabled = models.BooleanField(_("reboot detection"), default=True)
     interfaces = models.JSONField(
-        _("monitored interfaces"), default=_default_interfaces, blank=True,
+        _("monitored interfaces"),
+        default=_default_interfaces,
+        blank=True,
         help_text=_("ifIndex numbers, e.g. the uplink ports."),
     )
     max_errors_per_s = models.FloatField(
@@ -165,9 +181,12 @@ class Target(ChangeLoggedModel):
         _("successes before up"), default=2, validators=[MinValueValidator(1), MaxValueValidator(20)]
     )
     school_hours_only = models.BooleanField(
-        _("tickets in school hours only"), default=True,
-        help_text=_("Outside the school's working days and hours, on holidays and in maintenance windows an "
-                    "outage is recorded but opens no ticket until the school day starts."),
+        _("tickets in school hours only"),
+        default=True,
+        help_text=_(
+            "Outside the school's working days and hours, on holidays and in maintenance windows an "
+            "outage is recorded but opens no ticket until the school day starts."
+        ),
     )
 
     # Runtime, written by netmon.services with update() (not change-logged).
@@ -188,8 +207,19 @@ class Target(ChangeLoggedModel):
     processors = models.JSONField(default=list, blank=True, editable=False)  # hrProcessorLoad instances
 
     RUNTIME_FIELDS = (
-        "status", "status_since", "suspect", "last_poll_at", "next_poll_at", "poll_version", "last_error",
-        "discovered_at", "sys_name", "sys_descr", "sys_object_id", "snmp_interfaces", "processors",
+        "status",
+        "status_since",
+        "suspect",
+        "last_poll_at",
+        "next_poll_at",
+        "poll_version",
+        "last_error",
+        "discovered_at",
+        "sys_name",
+        "sys_descr",
+        "sys_object_id",
+        "snmp_interfaces",
+        "processors",
     )
     changelog_exclude = RUNTIME_FIELDS
     scope = {"school": ["asset__school"], "directorate": ["asset__school__directorate"]}
@@ -200,7 +230,8 @@ class Target(ChangeLoggedModel):
         verbose_name_plural = _("monitored targets")
         constraints = [
             models.CheckConstraint(
-                condition=~Q(parent=models.F("pk")), name="%(app_label)s_%(class)s_not_own_parent",
+                condition=~Q(parent=models.F("pk")),
+                name="%(app_label)s_%(class)s_not_own_parent",
                 violation_error_message=_("A target cannot be its own parent."),
             ),
             models.CheckConstraint(
@@ -219,6 +250,15 @@ class Target(ChangeLoggedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("netmon:target_detail", args=[self.pk])
+
+    def save(self, *args, **kwargs):
+        # Saving the configuration never writes the runtime columns: the poller may have
+        # moved them on since this instance was loaded.
+        if self.pk is not None and not self._state.adding and kwargs.get("update_fields") is None:
+            kwargs["update_fields"] = [
+                f.name for f in self._meta.concrete_fields if not f.primary_key and f.name not in self.RUNTIME_FIELDS
+            ]
+        super().save(*args, **kwargs)
 
     @property
     def monitor_key(self) -> str:
@@ -335,7 +375,11 @@ class Outage(models.Model):
     end = models.DateTimeField(_("end"), null=True, blank=True)
     duration_s = models.FloatField(_("duration (s)"), null=True, blank=True)
     ticket = models.ForeignKey(
-        "maintenance.Ticket", verbose_name=_("ticket"), on_delete=models.SET_NULL, null=True, blank=True,
+        "maintenance.Ticket",
+        verbose_name=_("ticket"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="outages",
     )
 
@@ -347,7 +391,8 @@ class Outage(models.Model):
         verbose_name_plural = _("outages")
         constraints = [
             models.UniqueConstraint(
-                fields=["target", "check_name"], condition=Q(end__isnull=True),
+                fields=["target", "check_name"],
+                condition=Q(end__isnull=True),
                 name="%(app_label)s_%(class)s_one_open",
             ),
             models.CheckConstraint(
@@ -423,11 +468,19 @@ class MaintenanceWindow(ChangeLoggedModel):
     start = models.DateTimeField(_("start"))
     end = models.DateTimeField(_("end"))
     school = models.ForeignKey(
-        "assets.School", verbose_name=_("school"), on_delete=models.CASCADE, null=True, blank=True,
+        "assets.School",
+        verbose_name=_("school"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
         related_name="maintenance_windows",
     )
     target = models.ForeignKey(
-        Target, verbose_name=_("target"), on_delete=models.CASCADE, null=True, blank=True,
+        Target,
+        verbose_name=_("target"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
         related_name="maintenance_windows",
     )
     comments = models.TextField(_("comments"), blank=True)
@@ -440,7 +493,8 @@ class MaintenanceWindow(ChangeLoggedModel):
         verbose_name_plural = _("maintenance windows")
         constraints = [
             models.CheckConstraint(
-                condition=Q(end__gt=models.F("start")), name="%(app_label)s_%(class)s_end_after_start",
+                condition=Q(end__gt=models.F("start")),
+                name="%(app_label)s_%(class)s_end_after_start",
                 violation_error_message=_("A maintenance window must end after it starts."),
             ),
         ]

@@ -165,6 +165,41 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 
+# The poller (netmon). See README "Configuration".
+NETMON_SELF_CLOSE_MINUTES = env_int("NETMON_SELF_CLOSE_MINUTES", 15, minimum=0)  # 0: never self-close
+NETMON_DISCOVERY_HOURS = env_int("NETMON_DISCOVERY_HOURS", 6, minimum=1)
+NETMON_RAW_DAYS = env_int("NETMON_RAW_DAYS", 7, minimum=1)
+NETMON_ROLLUP_5M_DAYS = env_int("NETMON_ROLLUP_5M_DAYS", 90, minimum=1)
+NETMON_ROLLUP_1H_DAYS = env_int("NETMON_ROLLUP_1H_DAYS", 730, minimum=1)
+NETMON_BATCH_SIZE = env_int("NETMON_BATCH_SIZE", 500, minimum=1)
+NETMON_ICMP_CONCURRENCY = env_int("NETMON_ICMP_CONCURRENCY", 500, minimum=1)
+NETMON_ICMP_RATE = env_int("NETMON_ICMP_RATE", 2000, minimum=0)  # echo requests/s; 0: unpaced
+NETMON_SNMP_CONCURRENCY = env_int("NETMON_SNMP_CONCURRENCY", 16, minimum=1)
+METRICS_TOKEN = env_secret("METRICS_TOKEN")  # /metrics: Bearer token; unset: loopback or signed-in staff
+
+# Celery (production scale-out; `manage.py poll` needs none of it). REDIS_URL serves as broker and results.
+REDIS_URL = env_str("REDIS_URL", "")
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL or "redis://127.0.0.1:6379/0")
+CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND", REDIS_URL or None)
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_TASK_ACKS_LATE = True  # a worker killed mid-batch: the batch goes back to the queue
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_ROUTES = {
+    "netmon.poll_batch": {"queue": "netmon"},
+    "netmon.dispatch_due": {"queue": "scheduler"},
+    "netmon.housekeeping": {"queue": "scheduler"},
+}
+CELERY_BEAT_SCHEDULE = {
+    "netmon-dispatch-due": {
+        "task": "netmon.dispatch_due",
+        "schedule": env_int("NETMON_DISPATCH_EVERY_S", 5, minimum=1),
+    },
+    "netmon-housekeeping": {"task": "netmon.housekeeping", "schedule": 300},
+}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
