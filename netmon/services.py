@@ -538,7 +538,9 @@ def _check_display(target: Target, check: str) -> str:
 
 _BUCKET_SQL = {
     "postgresql": "to_timestamp(floor(extract(epoch from {col}) / {res}) * {res})",
-    "sqlite": "strftime('%Y-%m-%d %H:%M:%S', (CAST(strftime('%s', {col}) AS INTEGER) / {res}) * {res}, 'unixepoch')",
+    # "%%" because the query carries parameters: the driver's placeholder style is %s
+    "sqlite": "strftime('%%Y-%%m-%%d %%H:%%M:%%S', (CAST(strftime('%%s', {col}) AS INTEGER) / {res}) * {res}, "
+    "'unixepoch')",
 }
 
 
