@@ -1,0 +1,34 @@
+"""What the probes accept as a target address: unicast IP literals, never a host name."""
+
+from __future__ import annotations
+
+import ipaddress
+
+__all__ = ["parse_address"]
+
+_LIMITED_BROADCAST = ipaddress.IPv4Address("255.255.255.255")
+
+
+def parse_address(address: object) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
+    """The IP address in `address`, or ValueError saying why it is not one we may probe.
+
+    Only unicast IP literals: a host name is refused (the poller makes no DNS lookups,
+    ever), and so are the unspecified, multicast and limited-broadcast addresses.
+    """
+    if isinstance(address, ipaddress.IPv4Address | ipaddress.IPv6Address):
+        ip = address
+    elif not isinstance(address, str):
+        raise ValueError(f"an address must be a string, not {type(address).__name__}")
+    else:
+        text = address.strip()
+        try:
+            ip = ipaddress.ip_address(text)
+        except ValueError:
+            if any(c.isalpha() for c in text) and ":" not in text:
+                raise ValueError(
+                    f"host names are not accepted ({address!r}): give an IP address; the poller never resolves names"
+                ) from None
+            raise ValueError(f"not an IP address: {address!r}") from None
+    if ip.is_unspecified or ip.is_multicast or ip == _LIMITED_BROADCAST:
+        raise ValueError(f"not a unicast address: {address!r}")
+    return ip
