@@ -232,7 +232,8 @@ class StandalonePoller:
         """Claim what is due and poll it, batch by batch. SIGTERM lets the cycle finish."""
         started = timezone.now()
         t0 = time.monotonic()
-        close_old_connections()
+        if not connection.in_atomic_block:  # a long-lived process drops dead or old connections
+            close_old_connections()
         claim = claim_due(started, shard=self.shard, everything=everything)
         polls = errors = 0
         last_error = ""

@@ -39,8 +39,9 @@ def other_school(directorate) -> School:
 
 @pytest.fixture
 def lab(school) -> Location:
-    return Location.objects.create(school=school, name_ar="مختبر الحاسوب الأول", name_en="Computer lab 1",
-                                   kind="computer_lab")
+    return Location.objects.create(
+        school=school, name_ar="مختبر الحاسوب الأول", name_en="Computer lab 1", kind="computer_lab"
+    )
 
 
 @pytest.fixture
@@ -56,14 +57,16 @@ def desktop_model(db) -> AssetModel:
 
 @pytest.fixture
 def asset(school, lab, desktop_model) -> Asset:
-    return Asset.objects.create(asset_tag="MOE-0001", asset_model=desktop_model, school=school, location=lab,
-                                serial="CZC1234")
+    return Asset.objects.create(
+        asset_tag="MOE-0001", asset_model=desktop_model, school=school, location=lab, serial="CZC1234"
+    )
 
 
 @pytest.fixture
 def other_asset(other_school, other_lab, desktop_model) -> Asset:
-    return Asset.objects.create(asset_tag="MOE-0002", asset_model=desktop_model, school=other_school,
-                                location=other_lab, serial="CZC9999")
+    return Asset.objects.create(
+        asset_tag="MOE-0002", asset_model=desktop_model, school=other_school, location=other_lab, serial="CZC9999"
+    )
 
 
 @pytest.fixture
@@ -71,14 +74,18 @@ def circuits(directorate, school, other_school) -> tuple[Circuit, Circuit]:
     """One circuit from the directorate to each school."""
     provider = Provider.objects.create(name="Orange Jordan")
     hq = FiberSite.objects.create(code="HQ", kind="directorate", directorate=directorate, name_ar="مبنى المديرية")
-    site1 = FiberSite.objects.create(code="S-110001", kind="school", directorate=directorate, school=school,
-                                     name_ar=school.name_ar)
-    site2 = FiberSite.objects.create(code="S-110002", kind="school", directorate=directorate, school=other_school,
-                                     name_ar=other_school.name_ar)
-    c1 = Circuit.objects.create(cid="FO-1001", provider=provider, type="fiber_p2p", termination_a=hq,
-                                termination_z=site1)
-    c2 = Circuit.objects.create(cid="FO-1002", provider=provider, type="fiber_p2p", termination_a=hq,
-                                termination_z=site2)
+    site1 = FiberSite.objects.create(
+        code="S-110001", kind="school", directorate=directorate, school=school, name_ar=school.name_ar
+    )
+    site2 = FiberSite.objects.create(
+        code="S-110002", kind="school", directorate=directorate, school=other_school, name_ar=other_school.name_ar
+    )
+    c1 = Circuit.objects.create(
+        cid="FO-1001", provider=provider, type="fiber_p2p", termination_a=hq, termination_z=site1
+    )
+    c2 = Circuit.objects.create(
+        cid="FO-1002", provider=provider, type="fiber_p2p", termination_a=hq, termination_z=site2
+    )
     return c1, c2
 
 
@@ -119,3 +126,14 @@ def _reset_language():
     yield
     translation.activate("ar")
     translation.deactivate()
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings, tmp_path_factory):
+    """SQLite tests use a file, not memory, so that a poller started as a subprocess (and
+    threads racing each other) see the same test database."""
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    if db["ENGINE"].endswith("sqlite3"):
+        db.setdefault("TEST", {})["NAME"] = str(tmp_path_factory.mktemp("db") / "test.sqlite3")

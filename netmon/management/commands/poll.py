@@ -16,6 +16,9 @@ class Command(BaseCommand):
         "SIGTERM or Ctrl-C, which let the current cycle finish."
     )
 
+    # A daemon: start fast and do not depend on the web side's URL configuration.
+    requires_system_checks = []
+
     def add_arguments(self, parser):
         parser.add_argument("--once", action="store_true", help="Poll every enabled target once, then exit.")
         parser.add_argument(
