@@ -522,16 +522,19 @@ def _priority(role_priority: str, check: str) -> str:
 
 
 def _check_display(target: Target, check: str) -> str:
+    """The problem in words: "Ping not answering", "Interface 3 (Gi0/3) down", …"""
     kind, _sep, index = check.partition(":")
     info = (target.snmp_interfaces or {}).get(index) if index else None
     label = check_label(check)
-    if info and info.get("name"):
+    if info and info.get("name") and info["name"] != index:
         label = f"{label} ({info['name']})"
     if kind in engine.REACHABILITY_CHECKS:
         return _("%(check)s not answering") % {"check": label}
-    if kind == engine.CheckKind.REBOOT.value:
+    if kind == engine.CheckKind.INTERFACE:
+        return _("%(check)s down") % {"check": label}
+    if kind == engine.CheckKind.REBOOT:
         return _("the device restarted")
-    return _("%(check)s failing") % {"check": label}
+    return _("%(check)s over its threshold") % {"check": label}
 
 
 # -- samples: roll-ups and pruning -------------------------------------------------------------
