@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 
 __all__ = ["parse_address"]
 
 _LIMITED_BROADCAST = ipaddress.IPv4Address("255.255.255.255")
+# Something that looks like a DNS name: dot-separated labels of letters, digits, "-" and
+# "_", with at least one letter somewhere (so "1.2.3" is a bad address, not a name).
+_HOST_NAME = re.compile(
+    r"(?=.*[A-Za-z])[A-Za-z0-9_](?:[A-Za-z0-9_-]*[A-Za-z0-9_])?(?:\.[A-Za-z0-9_](?:[A-Za-z0-9_-]*[A-Za-z0-9_])?)*\.?"
+)
 
 
 def parse_address(address: object) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
@@ -24,7 +30,7 @@ def parse_address(address: object) -> ipaddress.IPv4Address | ipaddress.IPv6Addr
         try:
             ip = ipaddress.ip_address(text)
         except ValueError:
-            if any(c.isalpha() for c in text) and ":" not in text:
+            if _HOST_NAME.fullmatch(text):
                 raise ValueError(
                     f"host names are not accepted ({address!r}): give an IP address; the poller never resolves names"
                 ) from None

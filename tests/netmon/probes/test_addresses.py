@@ -40,3 +40,9 @@ def test_it_refuses_addresses_that_are_not_unicast(text):
 def test_it_refuses_non_strings(value):
     with pytest.raises(ValueError, match="must be a string"):
         parse_address(value)
+
+
+@pytest.mark.parametrize("text", ["not-an-address!", "a b", "-router", "switch..local", "http://10.0.0.1/"])
+def test_garbage_is_not_mistaken_for_a_host_name(text):
+    with pytest.raises(ValueError, match="not an IP address"):
+        parse_address(text)
