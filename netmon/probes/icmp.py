@@ -361,9 +361,6 @@ async def ping_many(
         raise ValueError(f"rate must be positive or None, not {rate}")
     if interval < 0:
         raise ValueError(f"interval must not be negative, not {interval}")
-    if privileged is None:
-        privileged = icmp_privileged()
-
     results: dict[str, PingResult] = {}
     by_ip: dict[ipaddress.IPv4Address | ipaddress.IPv6Address, list[str]] = {}
     for address in addresses:
@@ -380,13 +377,15 @@ async def ping_many(
         by_ip.setdefault(ip, []).append(key)
         results[key] = None  # type: ignore[assignment]  # keeps the input order; filled below
 
+    if privileged is None and by_ip:
+        privileged = icmp_privileged()
     loop = asyncio.get_running_loop()
     sockets: dict[int, _EchoSocket] = {}
     socket_errors: dict[int, str] = {}
     try:
         for version in sorted({ip.version for ip in by_ip}):
             try:
-                sockets[version] = _EchoSocket(version, privileged, loop)
+                sockets[version] = _EchoSocket(version, bool(privileged), loop)
             except SocketPermissionError:
                 raise IcmpUnavailable(_fix_message()) from None
             except ICMPLibError as exc:
