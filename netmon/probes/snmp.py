@@ -523,7 +523,11 @@ class SnmpClient:
         engine, self._engine = self._engine, None
         self._transports.clear()
         if engine is not None:
+            dispatcher = engine.transport_dispatcher
+            timer = getattr(dispatcher, "loopingcall", None)  # pysnmp's timer task: let it finish cancelling
             engine.close_dispatcher()
+            if isinstance(timer, asyncio.Future) and not timer.done():
+                await asyncio.wait([timer], timeout=1.0)
 
     def _require_engine(self) -> SnmpEngine:
         if self._engine is None:
