@@ -13,8 +13,9 @@ How pysnmp is used, and why
 - Requests go through pysnmp's command generators (`pysnmp.entity.rfc3413.cmdgen`) with
   ready-made numeric OIDs, and the target, credentials and transport are configured with
   the hlapi's own LCD configurator — exactly what `get_cmd`/`bulk_cmd` do, minus their
-  per-varbind MIB resolution, which measured ~0.1 ms per varbind here: as much as the
-  whole rest of a request. Responses are not resolved either (`lookupMib=False`).
+  per-varbind MIB resolution of the request, which measured ~0.1 ms per varbind here —
+  more than encoding, sending and decoding that varbind (a 10-varbind GET: 2.2 ms of CPU
+  through `get_cmd`, 1.1 ms this way). Responses are not resolved either (`lookupMib=False`).
 - Addresses are IP literals only; the transport targets skip pysnmp's getaddrinfo()
   call, so no DNS lookup can happen and no executor thread is involved.
 - pysnmp keeps one USM row per v3 user name. Two targets with the same user name but
