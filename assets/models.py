@@ -143,7 +143,13 @@ class Holiday(ChangeLoggedModel):
         help_text=_("Empty: every school of the directorate."),
     )
 
-    scope = {"school": ["school"], "directorate": ["directorate"]}
+    # A national holiday (no directorate, no school) is seen by everyone; a school's one by
+    # its directorate too, even when the directorate was left empty.
+    scope = {
+        "school": ["school"],
+        "directorate": ["directorate", "school__directorate"],
+        "everywhere": ["directorate", "school"],
+    }
 
     class Meta:
         ordering = ["-start_date"]

@@ -36,6 +36,13 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         "assets.circuit": frozenset({VIEW, CHANGE}),
         "core.journalentry": frozenset({VIEW, ADD}),
         "core.tag": frozenset({VIEW, ADD}),
+        "assets.holiday": RO,
+        # Technicians tune what is monitored but do not add or remove targets, and never
+        # touch SNMP credentials: they see the names only (the secrets are never shown).
+        "netmon.target": frozenset({VIEW, CHANGE}),
+        "netmon.maintenancewindow": RW,
+        "netmon.snmpcredential": RO,
+        "maintenance.ticket": RW,
     },
     Role.SCHOOL_STAFF: {
         "*": RO,
@@ -79,7 +86,9 @@ def scope_queryset(queryset: QuerySet, user) -> QuerySet:
     A model declares `scope = {"school": [paths to a School pk], "directorate": [paths to a
     Directorate pk]}`; a model without `scope` is shared reference data (manufacturers,
     models) that every signed-in role may read. Paths follow forward foreign keys only,
-    so the filter never multiplies rows.
+    so the filter never multiplies rows. An optional `"everywhere": [paths]` names the
+    rows that belong to no school or directorate (all those paths empty) and so are seen
+    by every role.
     """
     role = user_role(user)
     if role is None:
@@ -90,10 +99,19 @@ def scope_queryset(queryset: QuerySet, user) -> QuerySet:
     if scope is None:
         return queryset
     profile = user.profile
+    everywhere = _everywhere_filter(scope.get("everywhere"))
     if role == Role.SCHOOL_STAFF:
         if profile.school_id is None or not scope.get("school"):
-            return queryset.none()
-        return queryset.filter(_paths_filter(scope["school"], profile.school_id))
+            return queryset.filter(everywhere)
+        return queryset.filter(_paths_filter(scope["school"], profile.school_id) | everywhere)
     if profile.directorate_id is not None and scope.get("directorate"):
-        return queryset.filter(_paths_filter(scope["directorate"], profile.directorate_id))
+        return queryset.filter(_paths_filter(scope["directorate"], profile.directorate_id) | everywhere)
     return queryset
+
+
+def _everywhere_filter(paths: list[str] | None) -> Q:
+    """Rows that name no school or directorate on any of `paths` apply everywhere (a national
+    holiday, a maintenance window for every target): every role sees them."""
+    if not paths:
+        return Q(pk__in=[])
+    return Q(**{f"{path}__isnull": True for path in paths})

@@ -485,7 +485,13 @@ class MaintenanceWindow(ChangeLoggedModel):
     )
     comments = models.TextField(_("comments"), blank=True)
 
-    scope = {"school": ["school"], "directorate": ["school__directorate"]}
+    # A window for one target is seen by that target's school and directorate; one for
+    # every target (no school, no target) by everyone.
+    scope = {
+        "school": ["school", "target__asset__school"],
+        "directorate": ["school__directorate", "target__asset__school__directorate"],
+        "everywhere": ["school", "target"],
+    }
 
     class Meta:
         ordering = ["-start"]
