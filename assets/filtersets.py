@@ -13,6 +13,7 @@ from assets.models import (
     Circuit,
     Directorate,
     FiberSite,
+    Holiday,
     Location,
     Manufacturer,
     Provider,
@@ -135,3 +136,19 @@ class CircuitFilterSet(SearchFilterSet):
 
     def filter_school(self, queryset, name, value):
         return queryset.filter(Q(termination_a__school=value) | Q(termination_z__school=value)) if value else queryset
+
+
+class HolidayFilterSet(SearchFilterSet):
+    search_fields = ("name", "school__name_ar", "school__name_en", "school__code")
+    year = django_filters.NumberFilter(method="filter_year", label=_("Year"))
+    on = django_filters.DateFilter(method="filter_on", label=_("Falls on"))
+
+    class Meta:
+        model = Holiday
+        fields = ["directorate", "school", "year", "on"]
+
+    def filter_year(self, queryset, name, value):
+        return queryset.filter(start_date__year__lte=value, end_date__year__gte=value) if value else queryset
+
+    def filter_on(self, queryset, name, value):
+        return queryset.filter(start_date__lte=value, end_date__gte=value) if value else queryset

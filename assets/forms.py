@@ -14,6 +14,7 @@ from assets.models import (
     Circuit,
     Directorate,
     FiberSite,
+    Holiday,
     Location,
     Manufacturer,
     Provider,
@@ -209,6 +210,21 @@ class CircuitForm(forms.ModelForm):
             "tags": forms.CheckboxSelectMultiple,
             "comments": forms.Textarea(attrs={"rows": 3}),
         }
+
+
+class HolidayForm(forms.ModelForm):
+    class Meta:
+        model = Holiday
+        fields = ["name", "start_date", "end_date", "directorate", "school"]
+        widgets = {"start_date": DateInput(), "end_date": DateInput()}
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        start, end = data.get("start_date"), data.get("end_date")
+        if start is not None and end is not None and end < start:
+            # Said on the field; the database constraint would say it for the whole form.
+            self.add_error("end_date", _("A holiday cannot end before it starts."))
+        return data
 
 
 class AssetStatusForm(forms.Form):

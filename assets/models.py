@@ -169,6 +169,9 @@ class Holiday(ChangeLoggedModel):
             return f"{self.name} ({self.start_date})"
         return f"{self.name} ({self.start_date} – {self.end_date})"
 
+    def get_absolute_url(self) -> str:
+        return reverse("assets:holiday_list") + f"?q={self.name}"
+
     def clean(self) -> None:
         if self.school_id is not None and self.directorate_id is not None:
             if self.school.directorate_id != self.directorate_id:

@@ -17,6 +17,7 @@ from assets.models import (
     Circuit,
     Directorate,
     FiberSite,
+    Holiday,
     Location,
     Manufacturer,
     Provider,
@@ -57,6 +58,10 @@ def asset_detail() -> QuerySet[Asset]:
 
 def provider_list() -> QuerySet[Provider]:
     return Provider.objects.annotate(circuit_count=Count("circuits", distinct=True))
+
+
+def holiday_list() -> QuerySet[Holiday]:
+    return Holiday.objects.select_related("directorate", "school")
 
 
 def fibersite_list() -> QuerySet[FiberSite]:

@@ -76,6 +76,13 @@ urlpatterns = [
         delete_view=views.AssetDeleteView,
     ),
     *crud(
+        "holidays",
+        "holiday",
+        list_view=views.HolidayListView,
+        add_view=views.HolidayEditView,
+        delete_view=views.HolidayDeleteView,
+    ),
+    *crud(
         "providers",
         "provider",
         list_view=views.ProviderListView,

@@ -36,6 +36,7 @@ from assets.models import (
     Circuit,
     Directorate,
     FiberSite,
+    Holiday,
     Location,
     Manufacturer,
     Provider,
@@ -609,6 +610,38 @@ class CircuitEditView(InventoryEditView):
 
 class CircuitDeleteView(InventoryDeleteView):
     model = Circuit
+
+
+# --------------------------------------------------------------------------- holidays
+
+
+class HolidayListView(InventoryListView):
+    model = Holiday
+    queryset_function = selectors.holiday_list
+    filterset_class = filtersets.HolidayFilterSet
+    columns = [
+        Column("name", sort="name"),
+        Column("start_date", sort="start_date"),
+        Column("end_date", sort="end_date"),
+        Column("school", label=gettext_lazy("Applies to"), render_fn=lambda h: _holiday_scope(h)),
+    ]
+
+
+def _holiday_scope(holiday: Holiday):
+    """Who the holiday applies to: one school, one directorate, or everyone."""
+    for obj in (holiday.school, holiday.directorate):
+        if obj is not None:
+            return format_html('<a href="{}"><bdi>{}</bdi></a>', obj.get_absolute_url(), obj)
+    return _("Every school")
+
+
+class HolidayEditView(InventoryEditView):
+    model = Holiday
+    form_class = asset_forms.HolidayForm
+
+
+class HolidayDeleteView(InventoryDeleteView):
+    model = Holiday
 
 
 # --------------------------------------------------------------------------- import

@@ -17,6 +17,7 @@ router.register("providers", assets_api.ProviderViewSet)
 router.register("fiber-sites", assets_api.FiberSiteViewSet)
 router.register("circuits", assets_api.CircuitViewSet)
 router.register("tags", assets_api.TagViewSet)
+router.register("holidays", assets_api.HolidayViewSet)
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -12,6 +12,7 @@ from assets.models import (
     Circuit,
     Directorate,
     FiberSite,
+    Holiday,
     Location,
     Manufacturer,
     Provider,
@@ -110,6 +111,13 @@ class CircuitViewSet(InventoryViewSet):
     export_kind = "circuits"
     filterset_class = filtersets.CircuitFilterSet
     ordering_fields = ["cid", "status", "install_date", "bandwidth_mbps"]
+
+
+class HolidayViewSet(InventoryViewSet):
+    queryset = Holiday.objects.select_related("directorate", "school")
+    serializer_class = serializers.HolidaySerializer
+    filterset_class = filtersets.HolidayFilterSet
+    ordering_fields = ["start_date", "end_date", "name"]
 
 
 class TagViewSet(InventoryViewSet):
