@@ -14,6 +14,8 @@ urlpatterns = [
     path("metrics", metrics_view, name="metrics"),
     path("api/", include("siyana.api_urls")),
     path("", include("assets.urls")),
+    path("monitoring/", include("netmon.urls")),
+    path("", include("maintenance.urls")),
 ]
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
