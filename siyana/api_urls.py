@@ -5,6 +5,8 @@ from rest_framework.routers import DefaultRouter
 
 from assets.api import views as assets_api
 from assets.api.imports import ImportView
+from maintenance.api import views as maintenance_api
+from netmon.api import views as netmon_api
 
 router = DefaultRouter()
 router.register("directorates", assets_api.DirectorateViewSet)
@@ -18,6 +20,11 @@ router.register("fiber-sites", assets_api.FiberSiteViewSet)
 router.register("circuits", assets_api.CircuitViewSet)
 router.register("tags", assets_api.TagViewSet)
 router.register("holidays", assets_api.HolidayViewSet)
+router.register("targets", netmon_api.TargetViewSet)
+router.register("outages", netmon_api.OutageViewSet)
+router.register("snmp-credentials", netmon_api.SnmpCredentialViewSet)
+router.register("maintenance-windows", netmon_api.MaintenanceWindowViewSet)
+router.register("tickets", maintenance_api.TicketViewSet)
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
