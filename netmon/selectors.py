@@ -71,6 +71,7 @@ class PollerRow:
     poller: PollerStatus
     stale: bool
     heartbeat_age: timedelta
+    mode_label: str = ""
 
 
 def poller_health(user, now: datetime | None = None) -> dict[str, Any]:

@@ -302,7 +302,12 @@ class OutageListView(ObjectListView):
     queryset_function = selectors.outage_list
     filterset_class = filtersets.OutageFilterSet
     columns = [
-        Column("target", sort="target__asset__asset_tag", render_fn=lambda o: _link(o.target, o.target.asset)),
+        Column(
+            "target",
+            label=gettext_lazy("Target"),
+            sort="target__asset__asset_tag",
+            render_fn=lambda o: _link(o.target, o.target.asset),
+        ),
         Column("target.asset.school", label=gettext_lazy("School"), sort="target__asset__school__code", link="value"),
         Column("check_name", sort="check_name", render_fn=lambda o: check_label(o.check_name)),
         Column("status", sort="status", choices=MonitorStatus),
@@ -318,6 +323,10 @@ class OutageListView(ObjectListView):
 # --------------------------------------------------------------------------- poller health
 
 
+#: How a poller runs (PollerStatus.mode), for people.
+POLLER_MODES = {"standalone": gettext_lazy("Standalone loop"), "celery": gettext_lazy("Celery worker")}
+
+
 class PollerHealthView(ActionPermissionMixin, TemplateView):
     """Each poller's heartbeat and cycle figures, and what the targets and outages look like now."""
 
@@ -326,6 +335,8 @@ class PollerHealthView(ActionPermissionMixin, TemplateView):
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         health = selectors.poller_health(request.user)
+        for row in health["pollers"]:
+            row.mode_label = POLLER_MODES.get(row.poller.mode, row.poller.mode)
         target_list = reverse("netmon:target_list")
         by_status = choice_counts(MonitorStatus, health["targets_by_status"])
         for row in by_status:
