@@ -110,4 +110,7 @@ def test_ticket_pages_are_arabic_and_rtl(world):
     html = text(client.get(reverse("maintenance:ticket_list")))
     assert '<html lang="ar" dir="rtl">' in html and "البلاغات" in html
     html = text(client.get(world["ticket"].get_absolute_url()))
-    assert "سجل البلاغ" in html or "المجريات" in html
+    for arabic in ("مجريات البلاغ", "رقم البلاغ", "المراقبة الآلية", "فُتح", "الانقطاعات", "سجل التغييرات"):
+        assert arabic in html, arabic
+    for english in ("Timeline", "Automatic monitoring", "Outages", ">Opened<"):
+        assert english not in html, english
