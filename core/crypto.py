@@ -24,9 +24,7 @@ class SecretUnreadable(Exception):
 
 
 def derive_key(secret_key: str) -> bytes:
-    raw = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"siyana-secrets", info=b"fernet").derive(
-        secret_key.encode()
-    )
+    raw = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"siyana-secrets", info=b"fernet").derive(secret_key.encode())
     return base64.urlsafe_b64encode(raw)
 
 

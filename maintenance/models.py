@@ -35,12 +35,20 @@ class Ticket(ChangeLoggedModel):
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"), blank=True)
     school = models.ForeignKey(
-        "assets.School", verbose_name=_("school"), on_delete=models.PROTECT, related_name="tickets",
-        null=True, blank=True,
+        "assets.School",
+        verbose_name=_("school"),
+        on_delete=models.PROTECT,
+        related_name="tickets",
+        null=True,
+        blank=True,
     )
     location = models.ForeignKey(
-        "assets.Location", verbose_name=_("location"), on_delete=models.PROTECT, related_name="tickets",
-        null=True, blank=True,
+        "assets.Location",
+        verbose_name=_("location"),
+        on_delete=models.PROTECT,
+        related_name="tickets",
+        null=True,
+        blank=True,
     )
     assets = models.ManyToManyField("assets.Asset", verbose_name=_("assets"), blank=True, related_name="tickets")
     category = models.CharField(_("category"), max_length=20, choices=TicketCategory.choices())
@@ -54,7 +62,11 @@ class Ticket(ChangeLoggedModel):
     requester_phone = models.CharField(_("requester phone"), max_length=30, blank=True)
     requester_email = models.EmailField(_("requester e-mail"), blank=True)
     assigned_to = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("assigned to"), on_delete=models.PROTECT, null=True, blank=True,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assigned to"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="assigned_tickets",
     )
     opened_at = models.DateTimeField(_("opened at"), db_index=True)
@@ -74,9 +86,7 @@ class Ticket(ChangeLoggedModel):
         verbose_name = _("ticket")
         verbose_name_plural = _("tickets")
         constraints = [
-            models.UniqueConstraint(
-                fields=["year", "seq"], name="%(app_label)s_%(class)s_unique_year_seq"
-            ),
+            models.UniqueConstraint(fields=["year", "seq"], name="%(app_label)s_%(class)s_unique_year_seq"),
             models.UniqueConstraint(
                 fields=["monitor_key", "monitor_problem"],
                 condition=Q(source=TicketSource.MONITORING) & ~Q(status=TicketStatus.CLOSED),
@@ -108,7 +118,11 @@ class TicketEntry(models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=EntryKind.choices())
     at = models.DateTimeField(_("time"))
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("author"), on_delete=models.SET_NULL, null=True, blank=True,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="+",
     )
     text = models.TextField(_("text"), blank=True)
