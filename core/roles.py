@@ -47,6 +47,9 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
     Role.SCHOOL_STAFF: {
         "*": RO,
         "core.journalentry": frozenset({VIEW, ADD}),
+        # the directorate's monitoring plumbing is not a school's business
+        "netmon.pollerstatus": frozenset(),
+        "netmon.snmpcredential": frozenset(),
     },
     Role.VIEWER: {"*": RO},
 }
