@@ -35,6 +35,10 @@ test: setup
 	$(PY) manage.py makemigrations --check --dry-run
 	PY=$(PY) bash scripts/test.sh
 
+# The poller against fping and net-snmp in one run (root: network namespaces, raw ICMP); writes bench/RESULTS.md.
+bench: setup
+	$(PY) -m bench
+
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .

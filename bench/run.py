@@ -1,0 +1,237 @@
+"""`make bench`: run every benchmark in one go and write ``bench/RESULTS.md``.
+
+    python -m bench [--quick] [--budget SECONDS] [--only icmp,snmp,engine]
+
+Order: the machine; the network namespaces (`bench.netns`); ICMP at 1,000 and 10,000
+hosts, ours and fping alternating on the same lists, plus a concurrency sweep; SNMP at 200
+and 1,000 devices, ours and net-snmp's CLI on the same agents (`bench.snmp`); the pure
+engine (`bench.engine`). Every step runs in a child process with a time limit taken from
+the overall budget (default 540 s); a step that would not fit is skipped and says so.
+The namespaces and everything started inside them are removed at the end, also on Ctrl-C
+and SIGTERM. Raw outputs go to ``bench/out/`` (gitignored).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import subprocess
+import sys
+import time
+import traceback
+from pathlib import Path
+
+from bench import icmp, machine, proc, report
+from bench.netns import BenchNet, NetnsUnavailable, bench_namespaces, describe
+from bench.proc import BenchTimeout, run_measured
+
+REPO = Path(__file__).resolve().parent.parent
+BENCH = REPO / "bench"
+PY = sys.executable
+
+# The configuration of our side. Chosen by the sweep (see RESULTS.md), not per run.
+ICMP_TIMEOUT_S = 1.0
+ICMP_CONCURRENCY = 2000
+ICMP_SWEEP = (250, 500, 1000, 2000, 5000)
+SNMP_PROCESSES = 2
+SNMP_CONCURRENCY = 16
+PEER_PARALLEL = 16
+MONITORED = ("sbe1", "sbe3")  # the two monitored interfaces of every device (one up, one down)
+SWEEP = ("sbe1", "sbe3", "sbe5", "sbe7")  # 0, 1, 2, 4 of these in the varbind sweep
+ROOT_NS_SNMP_PORT = 16161  # the agents' port when there is no bench namespace
+
+
+class Budget:
+    def __init__(self, seconds: float):
+        self.deadline = time.monotonic() + seconds
+
+    def left(self) -> float:
+        return self.deadline - time.monotonic()
+
+    def timeout(self, wanted: float) -> float:
+        left = self.left()
+        if left < min(wanted, 15):
+            raise BenchTimeout(f"skipped: {left:.0f} s left of the time budget")
+        return min(wanted, left)
+
+
+def _log(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def _on_signal(signum, _frame):
+    raise SystemExit(128 + signum)  # unwinds through the `finally` that removes the namespaces
+
+
+def _run_json(cmd: list[str], timeout: float) -> dict:
+    m = run_measured(cmd, timeout=timeout, cwd=REPO)
+    if m.returncode != 0:
+        raise RuntimeError(f"exit {m.returncode}: {m.stderr.strip()[-1500:]}")
+    result = m.json()
+    result["_process"] = {"wall_s": m.wall_s, "cpu_s": m.cpu_s, "maxrss_kb": m.maxrss_kb}
+    return result
+
+
+def _guarded(results: dict, key: str, fn, *args) -> None:
+    """Run one step; a failure is recorded (and shown in RESULTS.md), never fatal.
+    Each step first waits (bounded) for the machine to be quiet: it is shared."""
+    idle, waited = machine.wait_until_quiet(limit_s=30.0)
+    results.setdefault("quiet", {})[key] = {"idle": idle, "waited_s": waited}
+    _log(f"{key} … (machine {idle:.0%} idle, waited {waited:.0f} s)")
+    started = time.monotonic()
+    try:
+        results[key] = fn(*args)
+    except (Exception, BenchTimeout) as exc:  # noqa: BLE001 - every failure is reported
+        results[key] = {"error": f"{exc.__class__.__name__}: {exc}"}
+        (BENCH / "out" / f"{key.replace('/', '-')}.error.txt").write_text(traceback.format_exc())
+        _log(f"{key} failed: {exc}")
+    _log(f"{key} done in {time.monotonic() - started:.1f} s")
+
+
+# -- ICMP --------------------------------------------------------------------------------
+
+
+def icmp_size(net: BenchNet, n: int, repeat: int, budget: Budget) -> dict:
+    targets = icmp.write_targets(BENCH / "out", n, with_silent=net.has_silent_hosts)
+    ours_cmd = [*net.exec_prefix, PY, "-m", "bench.icmp", "--targets", str(targets), "--repeat", str(repeat),
+                "--concurrency", str(ICMP_CONCURRENCY), "--timeout", str(ICMP_TIMEOUT_S), "--engine"]  # fmt: skip
+    ours = _run_json(ours_cmd, budget.timeout(60 + 10 * repeat))
+    peer = [icmp.run_fping(net.exec_prefix, targets, timeout=budget.timeout(30 + n / 500)) for _ in range(repeat)]
+    return {"targets": n, "silent": n // icmp.SILENT_EVERY if net.has_silent_hosts else 0, "ours": ours, "fping": peer}
+
+
+def icmp_sweep(net: BenchNet, n: int, budget: Budget) -> dict:
+    targets = BENCH / "out" / f"icmp-{n}.json"
+    if not targets.exists():
+        icmp.write_targets(BENCH / "out", n, with_silent=net.has_silent_hosts)
+    rows = {}
+    for c in ICMP_SWEEP:
+        cmd = [*net.exec_prefix, PY, "-m", "bench.icmp", "--targets", str(targets), "--repeat", "2",
+               "--concurrency", str(c), "--timeout", str(ICMP_TIMEOUT_S)]  # fmt: skip
+        try:
+            rows[str(c)] = _run_json(cmd, budget.timeout(60))
+        except (Exception, BenchTimeout) as exc:  # noqa: BLE001
+            rows[str(c)] = {"error": f"{exc.__class__.__name__}: {exc}"}
+    return rows
+
+
+# -- SNMP ---------------------------------------------------------------------------------
+
+
+def snmp_all(net: BenchNet, sizes: list[int], repeat: int, budget: Budget) -> dict:
+    if net.probe:
+        by_name = {i["ifname"]: i["ifindex"] for i in net.interfaces}
+        monitored = {m: by_name[m] for m in MONITORED}
+        sweep = [by_name[m] for m in SWEEP]
+        port = 161
+    else:
+        # No namespaces: the agents serve the root namespace's own interfaces, on a port
+        # nobody else uses here (their devices are still 127.20.x addresses on loopback).
+        links = json.loads(subprocess.run(["ip", "-j", "link", "show"], capture_output=True, text=True,
+                                          timeout=15, check=True).stdout)  # fmt: skip
+        monitored = {link["ifname"]: link["ifindex"] for link in links[:2]}
+        sweep = [link["ifindex"] for link in links[:4]]
+        port = ROOT_NS_SNMP_PORT
+    cmd = [*net.exec_prefix, PY, "-m", "bench.snmp", "--sizes", ",".join(map(str, sizes)),
+           "--interfaces", ",".join(map(str, monitored.values())), "--workdir", str(BENCH / "out" / "agents"),
+           "--processes", str(SNMP_PROCESSES), "--concurrency", str(SNMP_CONCURRENCY),
+           "--repeat", str(repeat), "--peer-parallel", str(PEER_PARALLEL), "--walk-peer",
+           "--sweep-interfaces", ",".join(map(str, sweep)), "--sweep-devices", str(min(500, max(sizes))),
+           "--port", str(port)]  # fmt: skip
+    result = _run_json(cmd, budget.timeout(300))
+    result["monitored"] = monitored
+    return result
+
+
+def engine(budget: Budget, n: int) -> dict:
+    return _run_json([PY, "-m", "bench.engine", "--targets", str(n), "--cycles", "5"], budget.timeout(120))
+
+
+# -- main ---------------------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes, one repeat: a smoke test of the harness")
+    parser.add_argument("--budget", type=float, default=540, help="overall time limit in seconds (default 540)")
+    parser.add_argument("--only", default="icmp,snmp,engine", help="comma-separated: icmp, sweep, snmp, engine")
+    parser.add_argument("--results", type=Path, default=BENCH / "RESULTS.md")
+    parser.add_argument("--no-netns", action="store_true", help="run as if namespaces were not permitted")
+    args = parser.parse_args(argv)
+    steps = set(args.only.split(","))
+    if "icmp" in steps:
+        steps.add("sweep")
+    budget = Budget(max(60.0, min(args.budget, 3600.0)))
+    repeat = 1 if args.quick else 3
+    icmp_sizes = [100, 1000] if args.quick else [1000, 10_000]
+    snmp_sizes = [20, 100] if args.quick else [200, 1000]
+
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, _on_signal)
+    (BENCH / "out").mkdir(exist_ok=True)
+    started = time.monotonic()
+    results: dict = {"machine": machine.describe(REPO), "quick": args.quick}
+    _log(f"machine: {results['machine']['cpu']}, {results['machine']['cores']}; waiting for it to be quiet …")
+    idle, waited = machine.wait_until_quiet(limit_s=min(60.0, budget.left() / 10))
+    results["load"] = {"idle_before": idle, "waited_s": waited, "loadavg_before": machine.loadavg()}
+    busy0, total0 = machine.cpu_times()
+    ours0 = proc.children_cpu_s() + proc.self_cpu_s()
+    _log(f"machine {idle:.0%} idle (waited {waited:.0f} s); load {results['load']['loadavg_before']}")
+    results["config"] = {
+        "icmp_timeout_s": ICMP_TIMEOUT_S,
+        "icmp_concurrency": ICMP_CONCURRENCY,
+        "icmp_sweep": list(ICMP_SWEEP),
+        "snmp_processes": SNMP_PROCESSES,
+        "snmp_concurrency": SNMP_CONCURRENCY,
+        "peer_parallel": PEER_PARALLEL,
+        "repeat": repeat,
+        "icmp_sizes": icmp_sizes,
+        "snmp_sizes": snmp_sizes,
+    }
+
+    def body(net: BenchNet) -> None:
+        results["network"] = describe(net)
+        results["namespaces"] = bool(net.probe)
+        if "icmp" in steps:
+            for n in icmp_sizes:
+                _guarded(results, f"icmp/{n}", icmp_size, net, n, repeat, budget)
+        if "sweep" in steps:
+            _guarded(results, "icmp_sweep", icmp_sweep, net, icmp_sizes[-1], budget)
+        if "snmp" in steps:
+            _guarded(results, "snmp", snmp_all, net, snmp_sizes, repeat, budget)
+
+    try:
+        try:
+            if args.no_netns:
+                raise NetnsUnavailable("--no-netns")
+            with bench_namespaces() as net:
+                body(net)
+        except NetnsUnavailable as exc:
+            _log(f"network namespaces not permitted ({exc}); running the all-answering variant")
+            results["namespace_error"] = str(exc)
+            body(BenchNet(probe=None))
+        if "engine" in steps:
+            _guarded(results, "engine", engine, budget, 10_000)
+    finally:
+        results["elapsed_s"] = time.monotonic() - started
+        busy1, total1 = machine.cpu_times()
+        ours = proc.children_cpu_s() + proc.self_cpu_s() - ours0
+        results["load"].update(
+            loadavg_after=machine.loadavg(),
+            machine_busy_s=busy1 - busy0,
+            bench_cpu_s=ours,
+            # what else ran meanwhile (other users, the kernel's own work for our packets is in "busy" too)
+            other_cpu_s=max(0.0, (busy1 - busy0) - ours),
+            capacity_s=total1 - total0,
+        )
+        (BENCH / "out" / "results.json").write_text(json.dumps(results, indent=1, default=str))
+    args.results.write_text(report.render(results))
+    _log(f"wrote {args.results.relative_to(REPO) if args.results.is_relative_to(REPO) else args.results} "
+         f"in {results['elapsed_s']:.0f} s")  # fmt: skip
+    print(report.summary(results))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
