@@ -37,6 +37,7 @@ ICMP_SWEEP = (250, 500, 1000, 2000, 5000)
 SNMP_PROCESSES = 2
 SNMP_CONCURRENCY = 16
 PEER_PARALLEL = 16
+SNMP_TUNING = ("1x16", "2x8", "2x32", "3x16", "4x16")  # processes x concurrency, besides the 2x16 above
 MONITORED = ("sbe1", "sbe3")  # the two monitored interfaces of every device (one up, one down)
 SWEEP = ("sbe1", "sbe3", "sbe5", "sbe7")  # 0, 1, 2, 4 of these in the varbind sweep
 ROOT_NS_SNMP_PORT = 16161  # the agents' port when there is no bench namespace
@@ -138,7 +139,7 @@ def snmp_all(net: BenchNet, sizes: list[int], repeat: int, budget: Budget) -> di
            "--processes", str(SNMP_PROCESSES), "--concurrency", str(SNMP_CONCURRENCY),
            "--repeat", str(repeat), "--peer-parallel", str(PEER_PARALLEL), "--walk-peer",
            "--sweep-interfaces", ",".join(map(str, sweep)), "--sweep-devices", str(min(500, max(sizes))),
-           "--port", str(port)]  # fmt: skip
+           "--port", str(port), "--tuning", ",".join(SNMP_TUNING)]  # fmt: skip
     result = _run_json(cmd, budget.timeout(300))
     result["monitored"] = monitored
     return result
@@ -169,6 +170,8 @@ def main(argv: list[str] | None = None) -> int:
 
     for sig in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, _on_signal)
+    # Ctrl-C raises KeyboardInterrupt even when started from a script that ignores SIGINT
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     (BENCH / "out").mkdir(exist_ok=True)
     started = time.monotonic()
     results: dict = {"machine": machine.describe(REPO), "quick": args.quick}
@@ -185,6 +188,7 @@ def main(argv: list[str] | None = None) -> int:
         "snmp_processes": SNMP_PROCESSES,
         "snmp_concurrency": SNMP_CONCURRENCY,
         "peer_parallel": PEER_PARALLEL,
+        "snmp_tuning": list(SNMP_TUNING),
         "repeat": repeat,
         "icmp_sizes": icmp_sizes,
         "snmp_sizes": snmp_sizes,

@@ -334,6 +334,29 @@ def varbind_sweep(devices: list[Device], fleet: Fleet, cfg: dict, candidates: li
     return rows
 
 
+def tuning_sweep(devices: list[Device], fleet: Fleet, cfg: dict, combos: list[tuple[int, int]]) -> dict:
+    """Our poll with other (processes, concurrency): is there slack in either?"""
+    rows = {}
+    for processes, concurrency in combos:
+        sub = {**cfg, "processes": processes, "concurrency": concurrency, "repeat": 2, "first": "warm-up"}
+        result = run_ours(devices, fleet, sub)
+        key = f"{processes}x{concurrency}"
+        if "error" in result:
+            rows[key] = result
+            continue
+        polls = result["polls"]
+        rows[key] = {
+            "processes": processes,
+            "concurrency": concurrency,
+            "devices": len(devices),
+            "walls_s": [p["wall_s"] for p in polls],
+            "cpu_s": statistics.median(p["cpu_s"] for p in polls),
+            "other_cpu_s": statistics.median(p.get("other_cpu_s") or 0.0 for p in polls),
+            "complete": min(p["complete"] for p in polls),
+        }
+    return rows
+
+
 # -- the coordinator ----------------------------------------------------------------------
 
 
@@ -353,6 +376,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sweep-interfaces", default="", help="ifIndex values for the varbind sweep (up to 4)")
     parser.add_argument("--sweep-devices", type=int, default=500)
     parser.add_argument("--port", type=int, default=161, help="the agents' UDP port")
+    parser.add_argument("--tuning", default="", help="processes x concurrency to try, e.g. 1x16,2x8,2x32")
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",")]
     if not all(1 <= s <= 5000 for s in sizes) or not 1 <= args.repeat <= 5 or not 1 <= args.processes <= 8:
@@ -386,6 +410,9 @@ def main(argv: list[str] | None = None) -> int:
             candidates = [int(i) for i in args.sweep_interfaces.split(",")][:4]
             devices = fleet.devices[: min(args.sweep_devices, len(fleet.devices))]
             out["varbind_sweep"] = varbind_sweep(devices, fleet, cfg, candidates)
+        if args.tuning and not args.skip_ours:
+            combos = [tuple(int(x) for x in c.split("x")) for c in args.tuning.split(",")][:8]
+            out["tuning"] = tuning_sweep(fleet.devices[: max(sizes)], fleet, cfg, combos)
     print(json.dumps(out))
     return 0
 
