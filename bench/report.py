@@ -675,8 +675,9 @@ def render(results: dict) -> str:
         "shown apart — they share the same two cores with both pollers.",
         "- *Other load* is the machine's busy CPU time during the phase (from /proc/stat) minus what the "
         "measured processes and the agents used, as a share of the 2 cores: other users of this shared "
-        "machine and the kernel's softirq work for the packets. Each step waits (at most 30 s) for the "
-        "machine to be ≥ 85 % idle before it starts; a high figure means the numbers beside it are pessimistic.",
+        "machine and the kernel's softirq work for the packets. Each step waits (at most 20 s), and each "
+        "SNMP measurement (at most 8 s), for the machine to be ≥ 85 % idle before it starts; a high figure "
+        "means the numbers beside it are pessimistic.",
     ]
     return "\n".join(lines) + "\n"
 

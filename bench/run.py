@@ -77,7 +77,7 @@ def _run_json(cmd: list[str], timeout: float) -> dict:
 def _guarded(results: dict, key: str, fn, *args) -> None:
     """Run one step; a failure is recorded (and shown in RESULTS.md), never fatal.
     Each step first waits (bounded) for the machine to be quiet: it is shared."""
-    idle, waited = machine.wait_until_quiet(limit_s=30.0)
+    idle, waited = machine.wait_until_quiet(limit_s=20.0)
     results.setdefault("quiet", {})[key] = {"idle": idle, "waited_s": waited}
     _log(f"{key} … (machine {idle:.0%} idle, waited {waited:.0f} s)")
     started = time.monotonic()

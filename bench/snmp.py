@@ -32,10 +32,11 @@ from dataclasses import asdict
 from pathlib import Path
 
 from bench.agents import COMMUNITY, SYS_UPTIME, Device, Fleet, snmpd_fleet
-from bench.machine import cpu_times
+from bench.machine import cpu_times, wait_until_quiet
 from bench.proc import children_cpu_s, maxrss_kb, self_cpu_s
 
 BARRIER_TIMEOUT_S = 120
+QUIET_WAIT_S = 8  # before each measurement, wait at most this long for the shared machine to be idle
 PEER_CALL_TIMEOUT_S = 30
 
 
@@ -317,6 +318,7 @@ def varbind_sweep(devices: list[Device], fleet: Fleet, cfg: dict, candidates: li
         if k > len(candidates):
             continue
         sub = {**cfg, "interfaces": candidates[:k], "processes": 1, "repeat": 2, "first": "warm-up"}
+        wait_until_quiet(limit_s=QUIET_WAIT_S)
         result = run_ours(devices, fleet, sub)
         if "error" in result:
             rows[str(k)] = result
@@ -339,6 +341,7 @@ def tuning_sweep(devices: list[Device], fleet: Fleet, cfg: dict, combos: list[tu
     rows = {}
     for processes, concurrency in combos:
         sub = {**cfg, "processes": processes, "concurrency": concurrency, "repeat": 2, "first": "warm-up"}
+        wait_until_quiet(limit_s=QUIET_WAIT_S)
         result = run_ours(devices, fleet, sub)
         key = f"{processes}x{concurrency}"
         if "error" in result:
@@ -400,7 +403,9 @@ def main(argv: list[str] | None = None) -> int:
             devices = fleet.devices[:n]
             entry: dict = {}
             if not args.skip_ours:
+                wait_until_quiet(limit_s=QUIET_WAIT_S)
                 entry["ours"] = run_ours(devices, fleet, cfg)
+            wait_until_quiet(limit_s=QUIET_WAIT_S)
             entry["peer"] = run_peer(devices, fleet, cfg)
             if args.walk_peer:
                 entry["walk_peer"] = run_peer(devices, fleet, cfg, commands=walk_commands, repeat=1)
