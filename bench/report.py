@@ -733,6 +733,17 @@ def analysis(results: dict) -> list[str]:
                 for key, r in ((results.get("snmp") or {}).get("tuning") or {}).items()
                 if "error" not in r and _median(r["walls_s"])
             ]
+            if fit and fit["per_varbind_ms"] > 0:
+                n_if = len((results.get("snmp") or {}).get("monitored") or {}) or 2
+                projections = []
+                for per_if in (5, 4):
+                    vb = 1 + n_if * per_if
+                    cpu = fit["fixed_ms"] + fit["per_varbind_ms"] * vb
+                    projections.append(
+                        f"{per_if} columns per interface → {vb} varbinds → ~{cpu:.2f} ms → "
+                        f"~{1000 * snmp['ours_cores'] / (cpu + agent_ms):,.0f} devices/s"
+                    )
+                text += " Projected from the fit at the same cores busy (not measured): " + "; ".join(projections) + "."
             if tuned:
                 best_rate, best_key = max(tuned)
                 text += f" The best of the tuning runs was {best_rate:,.0f} devices/s ({best_key.replace('x', ' × ')})."
