@@ -32,3 +32,26 @@ class ChoiceSet:
             if choice == value:
                 return colour
         return "secondary"
+
+
+def badge_filter(module):
+    """A template filter `value|<name>:"ChoiceSetName"` that draws a badge with the label and
+    colour of one of the ChoiceSets defined in `module` (an app's choices module)."""
+    from django import template
+
+    from core.views import badge
+
+    sets = {
+        name: value
+        for name, value in vars(module).items()
+        if isinstance(value, type) and issubclass(value, ChoiceSet) and value is not ChoiceSet
+    }
+
+    def choice_badge(value, choice_set: str):
+        try:
+            choices = sets[choice_set]
+        except KeyError:
+            raise template.TemplateSyntaxError(f"unknown choice set {choice_set!r}") from None
+        return badge(choices, value)
+
+    return choice_badge

@@ -3,31 +3,15 @@
 from __future__ import annotations
 
 from django import template
-from django.utils.safestring import SafeString
 
-from core.choices import ChoiceSet
-from core.views import badge as badge_html
+from core.choices import badge_filter
 from netmon import choices as netmon_choices
 from netmon.choices import check_label as _check_label
 from netmon.display import format_duration
 
 register = template.Library()
 
-CHOICE_SETS: dict[str, type[ChoiceSet]] = {
-    name: value
-    for name, value in vars(netmon_choices).items()
-    if isinstance(value, type) and issubclass(value, ChoiceSet) and value is not ChoiceSet
-}
-
-
-@register.filter
-def monitor_badge(value: str, choice_set: str) -> SafeString:
-    """A Bootstrap badge for `value` with the label and colour of the named netmon ChoiceSet."""
-    try:
-        choices = CHOICE_SETS[choice_set]
-    except KeyError:
-        raise template.TemplateSyntaxError(f"unknown choice set {choice_set!r}") from None
-    return badge_html(choices, value)
+monitor_badge = register.filter("monitor_badge", badge_filter(netmon_choices))
 
 
 @register.filter
