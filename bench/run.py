@@ -6,7 +6,7 @@ Order: the machine; the network namespaces (`bench.netns`); ICMP at 1,000 and 10
 hosts, ours and fping alternating on the same lists, plus a concurrency sweep; SNMP at 200
 and 1,000 devices, ours and net-snmp's CLI on the same agents (`bench.snmp`); the pure
 engine (`bench.engine`). Every step runs in a child process with a time limit taken from
-the overall budget (default 540 s); a step that would not fit is skipped and says so.
+the overall budget (default 570 s); a step that would not fit is skipped and says so.
 The namespaces and everything started inside them are removed at the end, also on Ctrl-C
 and SIGTERM. Raw outputs go to ``bench/out/`` (gitignored).
 """
@@ -140,7 +140,7 @@ def snmp_all(net: BenchNet, sizes: list[int], repeat: int, budget: Budget) -> di
            "--repeat", str(repeat), "--peer-parallel", str(PEER_PARALLEL), "--walk-peer",
            "--sweep-interfaces", ",".join(map(str, sweep)), "--sweep-devices", str(min(500, max(sizes))),
            "--port", str(port), "--tuning", ",".join(SNMP_TUNING)]  # fmt: skip
-    result = _run_json(cmd, budget.timeout(300))
+    result = _run_json(cmd, budget.timeout(360))
     result["monitored"] = monitored
     return result
 
@@ -155,7 +155,7 @@ def engine(budget: Budget, n: int) -> dict:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, one repeat: a smoke test of the harness")
-    parser.add_argument("--budget", type=float, default=540, help="overall time limit in seconds (default 540)")
+    parser.add_argument("--budget", type=float, default=570, help="overall time limit in seconds (default 570)")
     parser.add_argument("--only", default="icmp,snmp,engine", help="comma-separated: icmp, sweep, snmp, engine")
     parser.add_argument("--results", type=Path, default=BENCH / "RESULTS.md")
     parser.add_argument("--no-netns", action="store_true", help="run as if namespaces were not permitted")
@@ -165,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
         steps.add("sweep")
     budget = Budget(max(60.0, min(args.budget, 3600.0)))
     repeat = 1 if args.quick else 3  # ICMP cycles (a fping run of 10,000 hosts takes 12 s)
-    snmp_repeat = 1 if args.quick else 5  # SNMP cycles are short, and the machine is shared: more samples
+    snmp_repeat = 1 if args.quick else 8  # SNMP cycles are short, and the machine is shared: more samples
     icmp_sizes = [100, 1000] if args.quick else [1000, 10_000]
     snmp_sizes = [20, 100] if args.quick else [200, 1000]
 

@@ -382,8 +382,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tuning", default="", help="processes x concurrency to try, e.g. 1x16,2x8,2x32")
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",")]
-    if not all(1 <= s <= 5000 for s in sizes) or not 1 <= args.repeat <= 5 or not 1 <= args.processes <= 8:
-        parser.error("sizes 1..5000, --repeat 1..5, --processes 1..8")
+    if not all(1 <= s <= 5000 for s in sizes) or not 1 <= args.repeat <= 10 or not 1 <= args.processes <= 8:
+        parser.error("sizes 1..5000, --repeat 1..10, --processes 1..8")
     cfg = {
         "interfaces": [int(i) for i in args.interfaces.split(",")],
         "processes": args.processes,
