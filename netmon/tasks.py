@@ -14,6 +14,7 @@ import os
 import socket
 
 from celery import shared_task
+from celery.signals import worker_process_shutdown
 from django.conf import settings
 from django.utils import timezone
 
@@ -33,6 +34,14 @@ def _prober() -> tuple[Prober, asyncio.AbstractEventLoop, scheduler.Heartbeat]:
         _process.update(pid=os.getpid(), loop=loop, prober=prober, heartbeat=heartbeat)
         atexit.register(heartbeat.stopped)
     return _process["prober"], _process["loop"], _process["heartbeat"]  # type: ignore[return-value]
+
+
+@worker_process_shutdown.connect
+def _pool_process_stopped(**_kwargs) -> None:
+    """A prefork pool process leaves through os._exit, so its atexit hooks never run: mark
+    its heartbeat row stopped here, or the health page and /metrics show it stale forever."""
+    if _process.get("pid") == os.getpid():
+        _process["heartbeat"].stopped()  # type: ignore[attr-defined]
 
 
 @shared_task(name="netmon.dispatch_due", ignore_result=True)
