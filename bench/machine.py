@@ -12,6 +12,7 @@ from importlib import metadata
 from pathlib import Path
 
 PACKAGES = ("pysnmp", "pyasn1", "icmplib", "Django")
+MEASURED = ("netmon/probes", "netmon/engine.py", "bench")  # the code whose speed RESULTS.md reports
 
 
 def _first_line(cmd: list[str], *, contains: str = "") -> str:
@@ -91,11 +92,15 @@ def describe(repo: Path) -> dict[str, str]:
         "net-snmp": _first_line(["snmpget", "--version"], contains="version"),
         "snmpd": _first_line(["/usr/sbin/snmpd", "--version"], contains="version"),
         "iproute2": _first_line(["ip", "-V"]),
-        "commit": _git(repo, "rev-parse", "--short", "HEAD")
-        + (
-            " (netmon/ has uncommitted changes)"
-            if _git(repo, "status", "--porcelain", "--", "netmon")
-            else " (netmon/ as committed)"
+        "commit": _git(repo, "rev-parse", "--short", "HEAD"),
+        "measured code": "; ".join(
+            f"{path} at {_git(repo, 'log', '-1', '--format=%h', '--', path)}"
+            + (
+                " + UNCOMMITTED CHANGES"
+                if _git(repo, "status", "--porcelain", "--untracked-files=no", "--", path, ":!bench/RESULTS.md")
+                else ""
+            )
+            for path in MEASURED
         ),
     }
 

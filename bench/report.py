@@ -769,7 +769,11 @@ def analysis(results: dict) -> list[str]:
                 text += " Projected from the fit (not measured): " + "; ".join(projections) + "."
             if tuned:
                 best_rate, best_key = max(tuned)
-                text += f" The best of the tuning runs was {best_rate:,.0f} devices/s ({best_key.replace('x', ' × ')})."
+                verdict = "did better" if best_rate > snmp["ours_rate"] else "did no better"
+                text += (
+                    f" The other settings in the tuning table {verdict} (best: {best_rate:,.0f} devices/s with "
+                    f"{best_key.replace('x', ' processes × concurrency ')})."
+                )
             out.append(text)
         if snmp.get("ratio") and snmp["ratio"] < SNMP_BAR_RATIO:
             peer_ms = 1000 * snmp["peer_cpu"] / n
