@@ -427,7 +427,8 @@ def render(results: dict) -> str:
         f"{scfg.get('repeat', '—')} cycle(s) after discovery (which also primes pysnmp's per-target "
         "configuration, as in a long-running poller); wall from a common start to the last process done, "
         "CPU summed over the processes. Peer (LibreNMS-style): one `snmpget` process per device with the "
-        f"same OIDs, {scfg.get('peer_parallel', '—')} at a time; its CPU is the snmpget processes' own, the "
+        f"same OIDs, {scfg.get('peer_parallel', '—')} at a time, its cycles taking turns with ours (so a "
+        "disturbance on the shared machine falls on both alike); its CPU is the snmpget processes' own, the "
         f"Python dispatcher that starts them is shown apart. Timeout {scfg.get('timeout', '—')} s, "
         f"{scfg.get('retries', '—')} retry on both sides.",
         "",

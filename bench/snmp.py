@@ -123,8 +123,8 @@ def _ours_process(index: int, devices: list[dict], cfg: dict, barrier, queue) ->
         async def main() -> None:
             async with SnmpClient() as client:
                 phases = [cfg.get("first", "discover")] + ["poll"] * cfg["repeat"]
-                await wait_barrier()
                 for name in phases:
+                    await wait_barrier()  # every process starts the phase together
                     cpu0, t0 = self_cpu_s(), time.monotonic()
                     if name == "discover":
                         summary = _summarise_discovery(await client.discover_many(targets), monitored)
@@ -133,7 +133,7 @@ def _ours_process(index: int, devices: list[dict], cfg: dict, barrier, queue) ->
                         summary = _summarise_poll(results, monitored, 1000 * cfg["timeout"])
                     t1, cpu1 = time.monotonic(), self_cpu_s()
                     report["phases"].append({"phase": name, "start": t0, "end": t1, "cpu_s": cpu1 - cpu0, **summary})
-                    await wait_barrier()
+                    await wait_barrier()  # the phase is over everywhere (the coordinator may run the peer now)
 
         asyncio.run(main())
     except BaseException as exc:  # noqa: BLE001 - reported to the coordinator, which decides
@@ -144,7 +144,10 @@ def _ours_process(index: int, devices: list[dict], cfg: dict, barrier, queue) ->
     queue.put(report)
 
 
-def run_ours(devices: list[Device], fleet: Fleet, cfg: dict) -> dict:
+def run_ours(devices: list[Device], fleet: Fleet, cfg: dict, between=None) -> dict:
+    """Our poll in `cfg["processes"]` processes. `between()`, if given, runs after each
+    poll cycle while our processes wait: the peer's cycles interleave with ours, so a
+    disturbance on the shared machine falls on both alike."""
     n_proc = cfg["processes"]
     ctx = mp.get_context("spawn")
     barrier = ctx.Barrier(n_proc + 1)
@@ -157,12 +160,15 @@ def run_ours(devices: list[Device], fleet: Fleet, cfg: dict) -> dict:
     machine_busy: list[float] = []
     error = None
     try:
-        for _ in range(cfg["repeat"] + 2):  # start, after discovery, after each poll
-            barrier.wait(BARRIER_TIMEOUT_S)
-            agent_cpu.append(fleet.cpu_s())
-            machine_busy.append(cpu_times()[0])
+        for k in range(cfg["repeat"] + 1):  # the first phase (discovery or a warm-up), then each poll
+            for _ in ("start", "end"):
+                barrier.wait(BARRIER_TIMEOUT_S)
+                agent_cpu.append(fleet.cpu_s())
+                machine_busy.append(cpu_times()[0])
+            if between is not None and k > 0:
+                between()
     except Exception as exc:  # a worker aborted the barrier, or it timed out
-        error = f"barrier: {exc.__class__.__name__}"
+        error = f"barrier: {exc.__class__.__name__}: {exc}"
     reports = []
     deadline = time.monotonic() + 60
     while len(reports) < n_proc and time.monotonic() < deadline:
@@ -190,8 +196,8 @@ def run_ours(devices: list[Device], fleet: Fleet, cfg: dict) -> dict:
             "wall_s": end - start,
             "cpu_s": sum(p["cpu_s"] for p in parts),
             "per_process_wall_s": [p["end"] - p["start"] for p in parts],
-            "agent_cpu_s": agent_cpu[k + 1] - agent_cpu[k] if len(agent_cpu) > k + 1 else None,
-            "machine_busy_s": machine_busy[k + 1] - machine_busy[k] if len(machine_busy) > k + 1 else None,
+            "agent_cpu_s": agent_cpu[2 * k + 1] - agent_cpu[2 * k],
+            "machine_busy_s": machine_busy[2 * k + 1] - machine_busy[2 * k],
         }
         if merged["machine_busy_s"] is not None:  # what else ran on the 2 cores meanwhile
             merged["other_cpu_s"] = max(0.0, merged["machine_busy_s"] - merged["cpu_s"] - merged["agent_cpu_s"])
@@ -279,28 +285,31 @@ async def _peer_cycle(devices: list[Device], commands, oids: list[str], cfg: dic
     return {"n": len(devices), "ok": sum(results), "errors": len(bad), "error_samples": bad[:5]}
 
 
-def run_peer(
-    devices: list[Device], fleet: Fleet, cfg: dict, *, commands=peer_commands, repeat: int | None = None
-) -> dict:
+def peer_cycle(devices: list[Device], fleet: Fleet, cfg: dict, commands=peer_commands) -> dict:
+    """One measured cycle of a peer: its wall, its processes' CPU, the agents' and the rest."""
     oids = poll_oids(cfg["interfaces"], cfg["columns"])
-    cycles = []
-    for _ in range(repeat or cfg["repeat"]):
-        child0, self0, agent0, busy0 = children_cpu_s(), self_cpu_s(), fleet.cpu_s(), cpu_times()[0]
-        t0 = time.perf_counter()
-        summary = asyncio.run(_peer_cycle(devices, commands, oids, cfg))
-        wall = time.perf_counter() - t0
-        cycles.append(
-            {
-                "wall_s": wall,
-                "cpu_s": children_cpu_s() - child0,
-                "dispatcher_cpu_s": self_cpu_s() - self0,
-                "agent_cpu_s": fleet.cpu_s() - agent0,
-                "machine_busy_s": cpu_times()[0] - busy0,
-                **summary,
-            }
-        )
-        c = cycles[-1]
-        c["other_cpu_s"] = max(0.0, c["machine_busy_s"] - c["cpu_s"] - c["dispatcher_cpu_s"] - c["agent_cpu_s"])
+    child0, self0, agent0, busy0 = children_cpu_s(), self_cpu_s(), fleet.cpu_s(), cpu_times()[0]
+    t0 = time.perf_counter()
+    summary = asyncio.run(_peer_cycle(devices, commands, oids, cfg))
+    c = {
+        "wall_s": time.perf_counter() - t0,
+        "cpu_s": children_cpu_s() - child0,
+        "dispatcher_cpu_s": self_cpu_s() - self0,
+        "agent_cpu_s": fleet.cpu_s() - agent0,
+        "machine_busy_s": cpu_times()[0] - busy0,
+        **summary,
+    }
+    c["other_cpu_s"] = max(0.0, c["machine_busy_s"] - c["cpu_s"] - c["dispatcher_cpu_s"] - c["agent_cpu_s"])
+    return c
+
+
+def run_peer(
+    devices: list[Device], fleet: Fleet, cfg: dict, *, commands=peer_commands, repeat: int | None = None, cycles=None
+) -> dict:
+    """The peer's cycles: `cycles` already measured (interleaved with ours), else `repeat` now."""
+    oids = poll_oids(cfg["interfaces"], cfg["columns"])
+    if cycles is None:
+        cycles = [peer_cycle(devices, fleet, cfg, commands) for _ in range(repeat or cfg["repeat"])]
     sample = commands(devices[0], oids, cfg["timeout"], cfg["retries"])
     return {
         "parallel": cfg["peer_parallel"],
@@ -402,11 +411,16 @@ def main(argv: list[str] | None = None) -> int:
         for n in sizes:
             devices = fleet.devices[:n]
             entry: dict = {}
-            if not args.skip_ours:
-                wait_until_quiet(limit_s=QUIET_WAIT_S)
-                entry["ours"] = run_ours(devices, fleet, cfg)
             wait_until_quiet(limit_s=QUIET_WAIT_S)
-            entry["peer"] = run_peer(devices, fleet, cfg)
+            if args.skip_ours:
+                entry["peer"] = run_peer(devices, fleet, cfg)
+            else:  # ours and the peer take turns, cycle by cycle
+                peer_cycles: list[dict] = []
+                entry["ours"] = run_ours(
+                    devices, fleet, cfg, between=lambda d=devices, c=peer_cycles: c.append(peer_cycle(d, fleet, cfg))
+                )
+                entry["peer"] = run_peer(devices, fleet, cfg, cycles=peer_cycles)
+                entry["peer"]["interleaved"] = True
             if args.walk_peer:
                 entry["walk_peer"] = run_peer(devices, fleet, cfg, commands=walk_commands, repeat=1)
             out["sizes"][str(n)] = entry
