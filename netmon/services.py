@@ -77,6 +77,8 @@ def jobs_for(target_ids: list[int], now: datetime) -> list[Job]:
                 retries=target.retries,
                 interfaces=tuple(target.interfaces or ()),
                 processors=tuple(target.processors or ()),
+                # error and packet counters cost varbinds: only for an error-rate check
+                errors=target.max_errors_per_s is not None or target.max_errors_per_mille is not None,
             )
         discover = snmp is not None and (
             target.discovered_at is None or now - target.discovered_at >= config.discovery_every

@@ -131,7 +131,10 @@ class SnmpTarget:
     """One device to poll. `key` is the caller's (e.g. the target's id); it comes back in results.
 
     `interfaces` are the monitored ifIndex values, `processors` the hrProcessorLoad
-    instances that discovery found. Lists are accepted and stored as tuples.
+    instances that discovery found. Lists are accepted and stored as tuples. A poll reads
+    each interface's status and octet counters; `errors=True` adds the error and packet
+    counters (ifInErrors, ifOutErrors, unicast/multicast/broadcast packets), which only an
+    error-rate check needs — the cost of a poll is its number of varbinds (PERF.md).
     """
 
     key: Hashable
@@ -142,6 +145,7 @@ class SnmpTarget:
     retries: int = 1
     interfaces: tuple[int, ...] = ()
     processors: tuple[int, ...] = ()
+    errors: bool = False
 
     def __post_init__(self) -> None:
         if not isinstance(self.credentials, SnmpV2c | SnmpV3):
@@ -254,12 +258,15 @@ IFX_HC_IN_OCTETS, IFX_HC_IN_UCAST, IFX_HC_IN_MCAST, IFX_HC_IN_BCAST, IFX_HC_OUT_
 )
 IFX_HIGH_SPEED, IFX_ALIAS = (IFX_ENTRY + (c,) for c in (15, 18))
 
-# What one poll asks per monitored interface, and the 32-bit column to fall back to.
+# What one poll asks per monitored interface (the error counters only with `errors`), and
+# the 32-bit column to fall back to.
 _POLL_COLUMNS = {
     "admin": IF_ADMIN,
     "oper": IF_OPER,
     "in_octets": IFX_HC_IN_OCTETS,
     "out_octets": IFX_HC_OUT_OCTETS,
+}
+_ERROR_COLUMNS = {
     "in_errors": IF_IN_ERRORS,
     "out_errors": IF_OUT_ERRORS,
     "ucast": IFX_HC_IN_UCAST,
@@ -751,22 +758,23 @@ class SnmpClient:
     async def _poll(self, session: _Session) -> tuple[int | None, dict[int, InterfaceReading], dict[int, int]]:
         target = session.target
         oids = [SYS_UPTIME]
+        columns = {**_POLL_COLUMNS, **_ERROR_COLUMNS} if target.errors else _POLL_COLUMNS
         for if_index in target.interfaces:
-            oids.extend(column + (if_index,) for column in _POLL_COLUMNS.values())
+            oids.extend(column + (if_index,) for column in columns.values())
         oids.extend(HR_PROCESSOR_LOAD + (i,) for i in target.processors)
         values = await self._get_values(session, oids)
 
         found: dict[int, dict[str, Any]] = {}
         fallback: list[tuple[int, ...]] = []
         for if_index in target.interfaces:
-            row = {name: values.get(column + (if_index,)) for name, column in _POLL_COLUMNS.items()}
+            row = {name: values.get(column + (if_index,)) for name, column in columns.items()}
             found[if_index] = row
             if all(value is None for value in row.values()):
                 continue  # the agent no longer has this interface: nothing to fall back to
             for name, column in _FALLBACK_COLUMNS.items():
-                if row[name] is None:
+                if name in row and row[name] is None:
                     fallback.append(column + (if_index,))
-            if row["mcast"] is None and row["bcast"] is None:
+            if target.errors and row["mcast"] is None and row["bcast"] is None:
                 fallback.append(IF_IN_NUCAST + (if_index,))  # old agents: multicast + broadcast in one
         if fallback:  # no 64-bit columns for some interfaces: ask for the 32-bit ones, once
             values.update(await self._get_values(session, fallback))
@@ -786,6 +794,8 @@ class SnmpClient:
             return InterfaceReading(if_index, False, None, None, None, None, 64, None, None, None, 64)
 
         def counter(name: str) -> tuple[int, int] | None:
+            if name not in row:
+                return None  # not asked for
             value = row[name]
             if value is None and name in _FALLBACK_COLUMNS:
                 value = values.get(_FALLBACK_COLUMNS[name] + (if_index,))
@@ -797,7 +807,7 @@ class SnmpClient:
         mask = 2**octets_bits
 
         ucast, mcast, bcast = counter("ucast"), counter("mcast"), counter("bcast")
-        if mcast is None and bcast is None:  # old agents count multicast and broadcast together
+        if "mcast" in row and mcast is None and bcast is None:  # old agents count multicast and broadcast together
             nucast = values.get(IF_IN_NUCAST + (if_index,))
             mcast = _counter(nucast) if nucast is not None else None
         in_packets, packets_bits = _sum_counters([c for c in (ucast, mcast, bcast) if c is not None])

@@ -117,7 +117,7 @@ def test_poll_of_the_cisco_reads_64_bit_counters_and_falls_back_for_null0(run, s
     infos = discovered[CISCO].interfaces
     gi = next(i for i, info in infos.items() if info.name == "Gi0/52")
     null0 = next(i for i, info in infos.items() if info.descr == "Null0")
-    result = run(_with_client(lambda c: c.poll(target(snmpsim, CISCO, interfaces=(gi, null0, 999_999)))))
+    result = run(_with_client(lambda c: c.poll(target(snmpsim, CISCO, interfaces=(gi, null0, 999_999), errors=True))))
     assert result.ok, result
     assert result.uptime_ticks == int(values["1.3.6.1.2.1.1.3.0"])
 
@@ -142,7 +142,7 @@ def test_poll_of_the_cisco_reads_64_bit_counters_and_falls_back_for_null0(run, s
 def test_poll_of_the_windows_server_uses_32_bit_counters_and_reads_processors(run, snmpsim, discovered):
     values = recording(snmpsim, WINDOWS)
     found = discovered[WINDOWS]
-    polled = target(snmpsim, WINDOWS, interfaces=tuple(found.interfaces), processors=found.processors)
+    polled = target(snmpsim, WINDOWS, interfaces=tuple(found.interfaces), processors=found.processors, errors=True)
     result = run(_with_client(lambda c: c.poll(polled)))
     assert result.ok, result
     for index, reading in result.interfaces.items():

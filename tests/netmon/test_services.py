@@ -228,3 +228,15 @@ def test_rollups_and_pruning(switch):
     pruned = services.prune_samples(base + timedelta(days=8))
     assert pruned["raw"] == 60 and not Sample.objects.exists()
     assert SampleRollup.objects.count() == 13  # rollups outlive raw samples
+
+
+def test_jobs_ask_for_error_counters_only_for_an_error_rate_check(school, lab):
+    credential = v2c()
+    lean = make_target(school, lab, tag="SW-L", ip="127.0.1.1", snmp_enabled=True, credential=credential,
+                       interfaces=[1])
+    errors = make_target(school, lab, tag="SW-E", ip="127.0.1.2", snmp_enabled=True, credential=credential,
+                         interfaces=[1], max_errors_per_mille=5.0)
+    jobs = {job.target_id: job for job in services.jobs_for([lean.pk, errors.pk], T0)}
+    assert jobs[lean.pk].snmp.errors is False and jobs[errors.pk].snmp.errors is True
+    assert jobs[lean.pk].discover  # never discovered yet
+    assert jobs[lean.pk].snmp.credentials.community == "public"  # decrypted in memory

@@ -10,6 +10,7 @@ from pysnmp.proto import rfc1902, rfc1905
 from netmon.counters import counter_delta
 from netmon.probes import SnmpClient, SnmpTarget, SnmpV2c, SnmpV3
 from netmon.probes.snmp import (
+    _ERROR_COLUMNS,
     _POLL_COLUMNS,
     IF_IN_NUCAST,
     IF_IN_OCTETS,
@@ -101,7 +102,7 @@ def test_a_sum_of_32_bit_parts_wraps_like_one_counter():
 
 def _reading(row, extra=None):
     values = {**(extra or {})}
-    return SnmpClient._reading(7, {name: row.get(name) for name in _POLL_COLUMNS}, values)
+    return SnmpClient._reading(7, {name: row.get(name) for name in {**_POLL_COLUMNS, **_ERROR_COLUMNS}}, values)
 
 
 def test_a_row_with_no_values_is_absent():
