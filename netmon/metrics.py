@@ -22,9 +22,9 @@ from maintenance.choices import TicketSource, TicketStatus
 from maintenance.models import Ticket
 from netmon.choices import MonitorStatus
 from netmon.models import Outage, PollerStatus, Target
+from netmon.selectors import STALE_AFTER
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
-STALE_AFTER_S = 120
 
 
 def _label(value: str) -> str:
@@ -55,10 +55,7 @@ def render_metrics() -> str:
         "siyana_poller_up",
         "gauge",
         "1 when the poller's last heartbeat is under 2 minutes old.",
-        [
-            ({"poller": p.name, "mode": p.mode}, float((now - p.heartbeat_at).total_seconds() < STALE_AFTER_S))
-            for p in pollers
-        ],
+        [({"poller": p.name, "mode": p.mode}, float(now - p.heartbeat_at < STALE_AFTER)) for p in pollers],
     )
     family(
         "siyana_poller_heartbeat_timestamp_seconds",

@@ -256,7 +256,9 @@ class Target(ChangeLoggedModel):
         # moved them on since this instance was loaded.
         if self.pk is not None and not self._state.adding and kwargs.get("update_fields") is None:
             kwargs["update_fields"] = [
-                f.name for f in self._meta.concrete_fields if not f.primary_key and f.name not in self.RUNTIME_FIELDS
+                f.name
+                for f in self._meta.concrete_fields
+                if not f.primary_key and f.name != "created" and f.name not in self.RUNTIME_FIELDS
             ]
         super().save(*args, **kwargs)
 

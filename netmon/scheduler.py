@@ -129,8 +129,7 @@ def record_with_retry(outcomes: list[Outcome], *, stop: threading.Event | None =
                 attempts,
                 exc,
             )
-            close_old_connections()
-            connection.close()
+            connection.close()  # reconnect on the next attempt
             if attempt == attempts or (stop is not None and stop.wait(delay)):
                 raise
             if stop is None:

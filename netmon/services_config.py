@@ -47,12 +47,6 @@ def _acting_as(user) -> Iterator[None]:
         yield
 
 
-def _config_fields(model: type[Model]) -> list[str]:
-    """The fields a person edits: everything but the poller's runtime columns and the timestamps."""
-    skip = {"id", "created", "last_updated", *getattr(model, "RUNTIME_FIELDS", ())}
-    return [f.name for f in model._meta.concrete_fields if f.name not in skip]
-
-
 # --------------------------------------------------------------------------- targets
 
 
@@ -78,7 +72,7 @@ def target_save(target: Target, *, user=None) -> Target:
         before = Target.objects.select_for_update().filter(pk=target.pk).values(*PROBE_FIELDS).first()
         if before is None:
             raise ValidationError(_("This target was deleted meanwhile."))
-        target.save(update_fields=[*_config_fields(Target), "last_updated"])
+        target.save()  # Target.save writes the configuration columns only
     changed = {name for name in PROBE_FIELDS if before[name] != getattr(target, Target._meta.get_field(name).attname)}
     if changed:
         runtime: dict[str, object] = {"next_poll_at": None}
