@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Debian packages Siyana needs (gettext, fping, snmp, snmpd, iproute2), only those that are missing (CI and fresh machines).
+# Installs the Debian packages Siyana needs (gettext, fping, snmp, snmpd, iproute2, WeasyPrint's pango and
+# harfbuzz, the Noto fonts, poppler-utils), only those that are missing (CI and fresh machines).
 set -euo pipefail
 need=()
 command -v msgfmt >/dev/null 2>&1 || need+=(gettext)
@@ -9,6 +10,16 @@ command -v fping >/dev/null 2>&1 || need+=(fping)
 command -v snmpget >/dev/null 2>&1 || need+=(snmp)
 [ -x /usr/sbin/snmpd ] || need+=(snmpd)
 command -v ip >/dev/null 2>&1 || need+=(iproute2)
+# PDF (core.pdf, WeasyPrint): pango lays out and shapes the text (Arabic too), harfbuzz-subset
+# embeds only the glyphs used; fonts-noto-core brings Noto Naskh/Sans Arabic and Noto Sans, the
+# only fonts our print pages use; poppler-utils (pdftotext, pdftoppm) reads PDFs back in tests.
+# (grep reads all of ldconfig's output: with pipefail, grep -q could SIGPIPE it and report "missing")
+have_lib() { ldconfig -p 2>/dev/null | grep -F "$1" >/dev/null; }
+have_lib libpango-1.0.so.0 || need+=(libpango-1.0-0)
+have_lib libpangoft2-1.0.so.0 || need+=(libpangoft2-1.0-0)
+have_lib libharfbuzz-subset.so.0 || need+=(libharfbuzz-subset0)
+[ -f /usr/share/fonts/truetype/noto/NotoNaskhArabic-Regular.ttf ] || need+=(fonts-noto-core)
+command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
 fi
