@@ -96,10 +96,183 @@ class EntryKind(ChoiceSet):
     STATUS = "status"
     FAULT_REPEATED = "fault_repeated"
     RECOVERED = "recovered"
+    ASSIGNED = "assigned"
+    UPDATED = "updated"
+    HOLD = "hold"
+    RESUMED = "resumed"
+    ACTION = "action"
+    REPORT = "report"
+    ATTACHMENT = "attachment"
+    OBJECTION = "objection"
+    ACCEPTED = "accepted"
+    RATING = "rating"
+    MERGED = "merged"
+    DUPLICATE = "duplicate"
+    ESCALATED = "escalated"
+    NOTIFIED = "notified"
     CHOICES = [
         (CREATED, _("Opened"), "primary"),
         (COMMENT, _("Comment"), "secondary"),
         (STATUS, _("Status change"), "info"),
         (FAULT_REPEATED, _("Fault seen again"), "danger"),
         (RECOVERED, _("Recovered"), "success"),
+        (ASSIGNED, _("Assigned"), "info"),
+        (UPDATED, _("Details changed"), "light"),
+        (HOLD, _("Put on hold"), "secondary"),
+        (RESUMED, _("Resumed"), "warning"),
+        (ACTION, _("Corrective action"), "primary"),
+        (REPORT, _("Technical report"), "dark"),
+        (ATTACHMENT, _("Attachment"), "light"),
+        (OBJECTION, _("Objection"), "danger"),
+        (ACCEPTED, _("Solution accepted"), "success"),
+        (RATING, _("Rating"), "warning"),
+        (MERGED, _("Merged"), "dark"),
+        (DUPLICATE, _("Likely duplicate"), "warning"),
+        (ESCALATED, _("Escalated"), "danger"),
+        (NOTIFIED, _("Notified"), "light"),
+    ]
+
+
+class CloseReason(ChoiceSet):
+    """Why a ticket was closed (`Ticket.close_reason`)."""
+
+    RESOLVED = "resolved"
+    ACCEPTED = "accepted"
+    SELF_RECOVERED = "self_recovered"
+    MERGED = "merged"
+    CANCELLED = "cancelled"
+    CHOICES = [
+        (RESOLVED, _("Closed after resolution"), "success"),
+        (ACCEPTED, _("The requester accepted the solution"), "success"),
+        (SELF_RECOVERED, _("The fault cleared by itself soon after it began"), "info"),
+        (MERGED, _("Merged into another ticket"), "dark"),
+        (CANCELLED, _("Closed without resolution"), "secondary"),
+    ]
+
+
+class HoldReason(ChoiceSet):
+    """What an on-hold ticket waits for (`Ticket.hold_reason`)."""
+
+    PARTS = "parts"
+    VENDOR = "vendor"
+    SCHOOL = "school"
+    OTHER = "other"
+    CHOICES = [
+        (PARTS, _("Waiting for parts"), "warning"),
+        (VENDOR, _("Waiting for the vendor"), "info"),
+        (SCHOOL, _("Waiting for the school"), "primary"),
+        (OTHER, _("Other"), "secondary"),
+    ]
+
+
+class EscalationLevel(ChoiceSet):
+    """How far up a ticket has been escalated (`Ticket.escalation_level`); fixed, not configurable.
+
+    Level 1 is the directorate's IT head; level 2 the ministry-level IT centre, reached by
+    e-mail at settings.ESCALATION_MINISTRY_EMAIL.
+    """
+
+    NONE = 0
+    IT_HEAD = 1
+    MINISTRY = 2
+    CHOICES = [
+        (NONE, _("Not escalated"), "light"),
+        (IT_HEAD, _("IT head"), "warning"),
+        (MINISTRY, _("Ministry IT centre"), "danger"),
+    ]
+
+
+class AttachmentKind(ChoiceSet):
+    PHOTO = "photo"
+    FILE = "file"
+    CHOICES = [
+        (PHOTO, _("Photo"), "info"),
+        (FILE, _("File"), "secondary"),
+    ]
+
+
+class ReportResult(ChoiceSet):
+    """The result line of the technical report (QF75-11, second half)."""
+
+    FIXED = "fixed"
+    PARTIALLY_FIXED = "partially_fixed"
+    NOT_FIXED = "not_fixed"
+    REPLACED = "replaced"
+    SENT_TO_VENDOR = "sent_to_vendor"
+    CHOICES = [
+        (FIXED, _("Fixed"), "success"),
+        (PARTIALLY_FIXED, _("Partially fixed"), "warning"),
+        (NOT_FIXED, _("Not fixed"), "danger"),
+        (REPLACED, _("Replaced"), "info"),
+        (SENT_TO_VENDOR, _("Sent to the vendor"), "secondary"),
+    ]
+
+
+class Recommendation(ChoiceSet):
+    """The technical report's recommendation; RECOMMEND_DISPOSAL feeds the disposal work (issue 7)."""
+
+    NONE = "none"
+    RECOMMEND_DISPOSAL = "disposal"
+    RECOMMEND_REPLACEMENT = "replacement"
+    RECOMMEND_UPGRADE = "upgrade"
+    SEND_TO_VENDOR = "send_to_vendor"
+    CHOICES = [
+        (NONE, _("No recommendation"), "light"),
+        (RECOMMEND_DISPOSAL, _("Recommend disposal"), "danger"),
+        (RECOMMEND_REPLACEMENT, _("Recommend replacement"), "warning"),
+        (RECOMMEND_UPGRADE, _("Recommend upgrade"), "info"),
+        (SEND_TO_VENDOR, _("Send to the vendor"), "secondary"),
+    ]
+
+
+class ActionType(ChoiceSet):
+    """What a corrective action did."""
+
+    DIAGNOSIS = "diagnosis"
+    REPAIR = "repair"
+    PART_REPLACEMENT = "part_replacement"
+    RECONFIGURATION = "reconfiguration"
+    DEVICE_REPLACEMENT = "device_replacement"
+    SOFTWARE_REINSTALL = "software_reinstall"
+    CABLE_REPAIR = "cable_repair"
+    SENT_TO_VENDOR = "sent_to_vendor"
+    RECOMMEND_DISPOSAL = "recommend_disposal"
+    CHOICES = [
+        (DIAGNOSIS, _("Diagnosis"), "info"),
+        (REPAIR, _("Repair"), "success"),
+        (PART_REPLACEMENT, _("Part replacement"), "primary"),
+        (RECONFIGURATION, _("Reconfiguration"), "info"),
+        (DEVICE_REPLACEMENT, _("Device replacement"), "primary"),
+        (SOFTWARE_REINSTALL, _("Software reinstall"), "secondary"),
+        (CABLE_REPAIR, _("Cable / fiber repair"), "warning"),
+        (SENT_TO_VENDOR, _("Sent to the vendor"), "secondary"),
+        (RECOMMEND_DISPOSAL, _("Recommend disposal"), "danger"),
+    ]
+
+
+class ActionOutcome(ChoiceSet):
+    """How a corrective action ended."""
+
+    DONE = "done"
+    PARTIAL = "partial"
+    FAILED = "failed"
+    FOLLOW_UP = "follow_up"
+    CHOICES = [
+        (DONE, _("Done"), "success"),
+        (PARTIAL, _("Partly done"), "warning"),
+        (FAILED, _("Did not work"), "danger"),
+        (FOLLOW_UP, _("Needs follow-up"), "info"),
+    ]
+
+
+class FeedbackKind(ChoiceSet):
+    """One row of the requester's feedback (`TicketFeedback.kind`)."""
+
+    ACCEPTED = "accepted"
+    OBJECTED = "objected"
+    RATED = "rated"
+    CHOICES = [
+        (ACCEPTED, _("Accepted"), "success"),
+        (OBJECTED, _("Objected"), "danger"),
+        (RATED, _("Rated"), "warning"),
     ]

@@ -131,6 +131,11 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(DATA_DIR / "static")))
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(DATA_DIR / "media")))
+# Ticket photos and files live under MEDIA_ROOT (outside the code tree) and are served only
+# through views that check the user may see the ticket; MEDIA_URL is never routed.
+MAX_UPLOAD_MB = env_int("MAX_UPLOAD_MB", 10, minimum=1)
+# Escalation level 2: the ministry-level IT centre's address (empty: recorded on the ticket only).
+ESCALATION_MINISTRY_EMAIL = env_str("ESCALATION_MINISTRY_EMAIL", "")
 # Static files come from the app itself (never a CDN): schools and test machines have no internet.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG

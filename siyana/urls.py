@@ -1,5 +1,3 @@
-from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import RedirectView
@@ -17,5 +15,5 @@ urlpatterns = [
     path("monitoring/", include("netmon.urls")),
     path("", include("maintenance.urls")),
 ]
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# MEDIA_URL is deliberately not served, not even with DEBUG: uploads (ticket photos and
+# files) are reached only through maintenance:attachment_download, which checks scope.
