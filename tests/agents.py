@@ -30,6 +30,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from netmon.probes import ber
+from netmon.probes.snmp import SYS_UPTIME
+
 __all__ = [
     "AgentUnavailable",
     "SnmpdAgent",
@@ -128,28 +131,7 @@ def _endpoints(ports_or_addresses) -> list[tuple[str, int]]:
     return endpoints
 
 
-# -- a real SNMP GET, hand-made, to tell when an agent is up -----------------------------
-
-
-def _ber_length(n: int) -> bytes:
-    if n < 0x80:
-        return bytes([n])
-    body = n.to_bytes((n.bit_length() + 7) // 8, "big")
-    return bytes([0x80 | len(body)]) + body
-
-
-def _tlv(tag: int, body: bytes) -> bytes:
-    return bytes([tag]) + _ber_length(len(body)) + body
-
-
-def _get_sysuptime_packet(community: str, request_id: int) -> bytes:
-    oid = bytes([0x2B, 6, 1, 2, 1, 1, 3, 0])  # 1.3.6.1.2.1.1.3.0
-    varbind = _tlv(0x30, _tlv(0x06, oid) + _tlv(0x05, b""))
-    pdu = _tlv(
-        0xA0,  # GetRequest
-        _tlv(0x02, request_id.to_bytes(4, "big")) + _tlv(0x02, b"\0") + _tlv(0x02, b"\0") + _tlv(0x30, varbind),
-    )
-    return _tlv(0x30, _tlv(0x02, b"\x01") + _tlv(0x04, community.encode()) + pdu)  # version 1 = v2c
+# -- a real SNMP GET, to tell when an agent is up -----------------------------------------
 
 
 def snmp_get_answers(address: str, port: int, community: str, *, timeout: float = 0.3) -> bool:
@@ -158,11 +140,15 @@ def snmp_get_answers(address: str, port: int, community: str, *, timeout: float 
     with socket.socket(family, socket.SOCK_DGRAM) as sock:
         sock.settimeout(timeout)
         try:
-            sock.sendto(_get_sysuptime_packet(community, 0x5A17), (_loopback(address), port))
+            request = ber.encode_get(0x5A17, community.encode(), ber.encode_varbinds([SYS_UPTIME]))
+            sock.sendto(request, (_loopback(address), port))
             data = sock.recv(65535)
         except OSError:  # timeout, or "connection refused" from a closed port
             return False
-    return data[:1] == b"\x30" and b"\xa2" in data  # a sequence holding a Response PDU
+    try:
+        return ber.decode_response(data).request_id == 0x5A17
+    except ber.BerError:
+        return False
 
 
 def _wait_until_answers(proc: subprocess.Popen, endpoints, community: str, limit_s: float, log: Path) -> None:

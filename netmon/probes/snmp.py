@@ -1,32 +1,35 @@
-"""SNMP probes on pysnmp 7's asyncio engine: a cheap GET per poll, GETBULK for discovery.
+"""SNMP probes: a cheap GET per poll, GETBULK for discovery; v2c on our own codec, v3 on pysnmp.
 
-PERF.md is the reason for the shape of this module: pysnmp spends its CPU per varbind,
-so a *poll* GETs only sysUpTime and the few columns of the monitored interfaces (and the
-known processors) by instance, while *discovery* (system group, ifTable/ifXTable,
-hrProcessorLoad) runs rarely.
+PERF.md is the reason for the shape of this module: pysnmp spends its CPU per varbind
+(pyasn1 decoding), so a *poll* GETs only sysUpTime and the few columns of the monitored
+interfaces (and the known processors) by instance, while *discovery* (system group,
+ifTable/ifXTable, hrProcessorLoad) runs rarely.
 
-How pysnmp is used, and why
----------------------------
-- One `SnmpEngine` per `SnmpClient`, reused for every target, with one UDP socket whose
-  receive buffer is raised to 4 MiB (with the default, bursts of responses were dropped
-  and waited for a retry).
-- Requests go through pysnmp's command generators (`pysnmp.entity.rfc3413.cmdgen`) with
-  ready-made numeric OIDs, and the target, credentials and transport are configured with
-  the hlapi's own LCD configurator — exactly what `get_cmd`/`bulk_cmd` do, minus their
-  per-varbind MIB resolution of the request, which measured ~0.1 ms per varbind here —
-  more than encoding, sending and decoding that varbind (a 10-varbind GET: 2.2 ms of CPU
-  through `get_cmd`, 1.1 ms this way). Responses are not resolved either (`lookupMib=False`).
-- Addresses are IP literals only; the transport targets skip pysnmp's getaddrinfo()
-  call, so no DNS lookup can happen and no executor thread is involved.
-- pysnmp keeps one USM row per v3 user name. Two targets with the same user name but
-  different keys therefore take turns (`_UsmGate`); the same keys share freely.
+Two paths, one set of values
+----------------------------
+- **v2c** — nearly every school device — is encoded and decoded by `netmon.probes.ber`
+  on one UDP socket per address family. A v2c GET is a handful of known bytes; doing it
+  ourselves costs a small fraction of pysnmp's CPU per device, which is what lets one
+  poller keep up with a directorate (bench/RESULTS.md). Answers are matched by request
+  id, source address and community; anything else is dropped and counted
+  (`SnmpClient.dropped_packets`).
+- **v3** (authPriv) goes through pysnmp's engine — created on the first v3 target — and
+  its command generators with numeric OIDs (no MIB resolution, `lookupMib=False`), the
+  target configured with the hlapi's own LCD configurator; its UDP socket gets the same
+  4 MiB receive buffer (with the default, bursts of responses were dropped and waited
+  for a retry). pysnmp keeps one USM row per user name, so two targets with the same
+  user name but different keys take turns (`_UsmGate`); the same keys share freely.
+- Both hand back the plain values of `netmon.probes.ber` (ints and counter types,
+  bytes, OID tuples, `ber.Missing`).
+- Addresses are IP literals only; nothing here resolves a name, so no DNS lookup can
+  happen and no executor thread is involved.
 
 Errors
 ------
 `PollResult.error` / `Discovery.error` is "timeout" (no answer: a dead agent, a closed
 port and a wrong community all look like this), "authentication" (v3: wrong keys,
 unknown user, wrong security level), the agent's error-status name ("genErr", …),
-"invalid address: …" or another short text. `detail` carries pysnmp's own words.
+"invalid address: …" or another short text. `detail` carries the longer explanation.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import os
 import socket
 import time
 from collections import deque
@@ -48,12 +52,13 @@ from pysnmp.entity import config as engine_config
 from pysnmp.entity.engine import SnmpEngine
 from pysnmp.entity.rfc3413 import cmdgen
 from pysnmp.hlapi.v3arch.asyncio import auth
-from pysnmp.hlapi.v3arch.asyncio.auth import CommunityData, UsmUserData
+from pysnmp.hlapi.v3arch.asyncio.auth import UsmUserData
 from pysnmp.hlapi.v3arch.asyncio.cmdgen import LCD
 from pysnmp.hlapi.v3arch.asyncio.transport import Udp6TransportTarget, UdpTransportTarget
 from pysnmp.proto import errind, rfc1902, rfc1905
 from pysnmp.proto import error as pysnmp_error
 
+from netmon.probes import ber
 from netmon.probes.addresses import parse_address
 
 __all__ = [
@@ -295,37 +300,72 @@ _DISCOVERY_COLUMNS = {
 }
 
 # -- values ----------------------------------------------------------------------------
+# Both paths hand over plain values (`netmon.probes.ber`): ints (with the counter types
+# as int subclasses), bytes, OID tuples, None, and the `ber.Missing` sentinels.
 
-_MISSING = (rfc1905.NoSuchObject, rfc1905.NoSuchInstance, rfc1905.EndOfMibView)
+
+def _plain(value: Any) -> Any:
+    """A pysnmp value as the plain value `netmon.probes.ber` decodes the same bytes to."""
+    for kind, missing in _PYSNMP_MISSING:
+        if isinstance(value, kind):
+            return missing
+    if isinstance(value, univ.Integer):
+        for kind, plain in _PYSNMP_UNSIGNED:
+            if isinstance(value, kind):
+                return plain(int(value))
+        return int(value)
+    if isinstance(value, univ.Null):  # a subclass of OctetString in pyasn1
+        return None
+    if isinstance(value, rfc1902.IpAddress):
+        return ber.IpAddress(value.asOctets())
+    if isinstance(value, univ.OctetString):
+        return value.asOctets()
+    if isinstance(value, univ.ObjectIdentifier):
+        return tuple(value.asTuple())
+    raise TypeError(f"an SNMP value of an unknown type: {type(value).__name__}")
+
+
+_PYSNMP_MISSING = (
+    (rfc1905.NoSuchObject, ber.NO_SUCH_OBJECT),
+    (rfc1905.NoSuchInstance, ber.NO_SUCH_INSTANCE),
+    (rfc1905.EndOfMibView, ber.END_OF_MIB_VIEW),
+)
+_PYSNMP_UNSIGNED = (
+    (rfc1902.Counter64, ber.Counter64),
+    (rfc1902.Counter32, ber.Counter32),
+    (rfc1902.TimeTicks, ber.TimeTicks),
+    (rfc1902.Gauge32, ber.Gauge32),
+    (rfc1902.Unsigned32, ber.Gauge32),  # the same tag on the wire
+)
 
 
 def _int(value: Any) -> int | None:
-    if isinstance(value, univ.Integer):
+    if isinstance(value, int) and not isinstance(value, bool):
         return int(value)
     return None
 
 
 def _counter(value: Any) -> tuple[int, int] | None:
     """(value, bits) of a counter; a 32-bit width unless the agent sent a Counter64."""
-    if isinstance(value, rfc1902.Counter64):
+    if isinstance(value, ber.Counter64):
         return int(value) % 2**64, 64
-    if isinstance(value, univ.Integer) and int(value) >= 0:
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
         return int(value) % 2**32, 32
     return None
 
 
 def _text(value: Any) -> str:
-    if isinstance(value, univ.OctetString):
-        raw = value.asOctets().rstrip(b"\0")
+    if isinstance(value, bytes):
+        raw = value.rstrip(b"\0")
         try:
             return raw.decode("utf-8")
         except UnicodeDecodeError:
             return raw.decode("latin-1")
-    if isinstance(value, univ.ObjectIdentifier):
-        return ".".join(str(n) for n in value.asTuple())
-    if value is None or isinstance(value, univ.Null):
+    if isinstance(value, tuple):
+        return ".".join(str(n) for n in value)
+    if value is None or isinstance(value, ber.Missing):
         return ""
-    return str(value.prettyPrint())
+    return str(value)
 
 
 def _sum_counters(parts: Sequence[tuple[int, int]]) -> tuple[int | None, int]:
@@ -370,13 +410,6 @@ def _sync_failure(exc: Exception) -> _SnmpFailure:
     if isinstance(exc, pysnmp_error.StatusInformation) and exc.get("errorIndication"):
         return _indication_failure(exc["errorIndication"])
     return _SnmpFailure("error", repr(exc))
-
-
-def _status_name(status: Any) -> str:
-    try:
-        return str(status.prettyPrint())
-    except AttributeError:
-        return str(status)
 
 
 # -- transport targets that never resolve names ----------------------------------------
@@ -456,19 +489,92 @@ class _UsmGate:
             self._waiting.pop(user, None)
 
 
-# -- the client ------------------------------------------------------------------------
+# -- v2c on our own socket ---------------------------------------------------------------
+
+
+class _Expired(Exception):
+    """One try of a request waited its whole timeout."""
+
+
+def _expire(future: asyncio.Future) -> None:
+    if not future.done():
+        future.set_exception(_Expired())
+
+
+class _V2cSocket(asyncio.DatagramProtocol):
+    """One UDP socket for all the v2c requests of a client, for one address family.
+
+    An answer is accepted only for a request in flight with its request id, from the
+    address and port it was sent to, with the same community. Everything else — late
+    answers, duplicates, strangers, garbage, truncated or oversized packets — is dropped
+    and counted, and never disturbs the requests in flight.
+    """
+
+    def __init__(self) -> None:
+        self.transport: asyncio.DatagramTransport | None = None
+        self.pending: dict[int, tuple[asyncio.Future, tuple, bytes]] = {}
+        self.dropped = 0
+
+    def connection_made(self, transport) -> None:  # type: ignore[override]
+        self.transport = transport
+
+    def datagram_received(self, data: bytes, addr: tuple) -> None:
+        try:
+            response = ber.decode_response(data)
+        except ber.BerError as exc:
+            self._drop(addr, f"not a v2c response ({exc})")
+            return
+        entry = self.pending.get(response.request_id)
+        if entry is None:
+            self._drop(addr, "no request in flight with its request id")
+            return
+        future, peer, community = entry
+        if addr[0] != peer[0] or addr[1] != peer[1] or response.community != community:
+            self._drop(addr, "wrong source address or community")
+            return
+        if not future.done():
+            future.set_result(response)
+
+    def error_received(self, exc: Exception) -> None:
+        log.debug("SNMP socket error: %s", exc)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        for future, _peer, _community in self.pending.values():
+            if not future.done():
+                future.set_exception(_SnmpFailure("error", f"the SNMP socket closed: {exc}"))
+
+    def _drop(self, addr: tuple, why: str) -> None:
+        self.dropped += 1
+        log.debug("dropped an SNMP packet from %s: %s", addr[:2], why)
+
+
+# -- sessions: one target, one operation ------------------------------------------------
 
 
 @dataclass
 class _Session:
-    """One target's pysnmp configuration for one operation."""
+    """Where and how to send one target's requests: our v2c socket, or pysnmp for v3."""
 
     target: SnmpTarget
-    addr_name: str
+    peer: tuple  # (address, port) as the socket reports the source of an answer
+    family: int
+    community: bytes = b""  # v2c
+    addr_name: str = ""  # v3: pysnmp's target name
+
+
+#: A request's outcome on either path: (error-status, error-index, [(oid, plain value)]).
+_Answer = tuple[int, int, list]
+
+
+# -- the client ------------------------------------------------------------------------
 
 
 class SnmpClient:
     """Polls and discovers SNMP agents. `async with SnmpClient() as client: await client.poll(t)`.
+
+    v2c requests are encoded and decoded here (`netmon.probes.ber`) on one UDP socket per
+    address family; v3 goes through pysnmp's engine (USM authentication and privacy),
+    created on the first v3 target. Both return the same plain values.
 
     - `max_varbinds`: varbinds per GET PDU; larger requests are split (and a "tooBig"
       answer splits further).
@@ -500,10 +606,13 @@ class SnmpClient:
         self.max_table_rows = max_table_rows
         self.discover_deadline = discover_deadline
         self.rcvbuf = rcvbuf
+        self._open = False
+        self._lock: asyncio.Lock | None = None
+        self._sockets: dict[int, _V2cSocket] = {}
         self._engine: SnmpEngine | None = None
         self._transports: dict[int, Any] = {}
-        self._transport_lock: asyncio.Lock | None = None
-        self._gate: _UsmGate | None = None
+        self._gate = _UsmGate()
+        self._request_id = 0
         self._get = cmdgen.GetCommandGenerator()
         self._bulk = cmdgen.BulkCommandGeneratorSingleRun()
         self._null = univ.Null("")
@@ -511,13 +620,14 @@ class SnmpClient:
     # -- lifecycle
 
     async def __aenter__(self) -> SnmpClient:
-        if self._engine is not None:
+        if self._open:
             raise RuntimeError("this SnmpClient is already open")
-        self._engine = SnmpEngine()
-        self._transport_lock = asyncio.Lock()
+        self._open = True
+        self._lock = asyncio.Lock()
         self._gate = _UsmGate()
+        self._request_id = int.from_bytes(os.urandom(4), "big") % 2**30  # a fresh id space per client
         try:
-            await self._transport(4)
+            await self._v2c_socket(socket.AF_INET)
         except BaseException:
             await self.aclose()
             raise
@@ -527,7 +637,12 @@ class SnmpClient:
         await self.aclose()
 
     async def aclose(self) -> None:
-        """Close the engine's sockets. Requests still in flight are abandoned."""
+        """Close the sockets. Requests still in flight are abandoned."""
+        self._open = False
+        sockets, self._sockets = self._sockets, {}
+        for protocol in sockets.values():
+            if protocol.transport is not None:
+                protocol.transport.close()
         engine, self._engine = self._engine, None
         self._transports.clear()
         if engine is not None:
@@ -537,100 +652,171 @@ class SnmpClient:
             if isinstance(timer, asyncio.Future) and not timer.done():
                 await asyncio.wait([timer], timeout=1.0)
 
-    def _require_engine(self) -> SnmpEngine:
-        if self._engine is None:
-            raise RuntimeError("use `async with SnmpClient() as client:` before polling")
-        return self._engine
+    @property
+    def dropped_packets(self) -> int:
+        """v2c packets dropped so far: malformed, unexpected, late, or from the wrong source."""
+        return sum(protocol.dropped for protocol in self._sockets.values())
 
-    async def _transport(self, version: int) -> Any:
-        """The engine's UDP transport for IPv4 or IPv6, opened once with a big receive buffer."""
-        if version in self._transports:
-            return self._transports[version]
-        engine = self._require_engine()
-        assert self._transport_lock is not None
-        async with self._transport_lock:
-            if version in self._transports:
-                return self._transports[version]
-            module = udp if version == 4 else udp6
-            cls = udp.UdpAsyncioTransport if version == 4 else udp6.Udp6AsyncioTransport
-            transport = cls().open_client_mode()
-            engine_config.add_transport(engine, module.DOMAIN_NAME, transport)
-            for _ in range(1000):  # the datagram endpoint is created by the event loop: a few turns
+    def _require_open(self) -> None:
+        if not self._open:
+            raise RuntimeError("use `async with SnmpClient() as client:` before polling")
+
+    def _set_rcvbuf(self, sock: socket.socket | None) -> None:
+        if sock is None:
+            return
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, self.rcvbuf)
+        except OSError as exc:  # pragma: no cover - capped by net.core.rmem_max, never fatal
+            log.warning("could not set the SNMP receive buffer to %d bytes: %s", self.rcvbuf, exc)
+
+    async def _v2c_socket(self, family: int) -> _V2cSocket:
+        """The v2c socket of this address family, opened once with a big receive buffer."""
+        protocol = self._sockets.get(family)
+        if protocol is not None:
+            return protocol
+        assert self._lock is not None
+        async with self._lock:
+            if family not in self._sockets:
+                local = ("0.0.0.0", 0) if family == socket.AF_INET else ("::", 0)
+                transport, protocol = await asyncio.get_running_loop().create_datagram_endpoint(
+                    _V2cSocket, local_addr=local, family=family
+                )
+                self._set_rcvbuf(transport.get_extra_info("socket"))
+                self._sockets[family] = protocol
+            return self._sockets[family]
+
+    async def _pysnmp(self, version: int) -> SnmpEngine:
+        """pysnmp's engine (v3 only), with its UDP transport for IPv4 or IPv6, opened once."""
+        assert self._lock is not None
+        async with self._lock:
+            if self._engine is None:
+                self._engine = SnmpEngine()
+            engine = self._engine
+            if version not in self._transports:
+                module = udp if version == 4 else udp6
+                cls = udp.UdpAsyncioTransport if version == 4 else udp6.Udp6AsyncioTransport
+                transport = cls().open_client_mode()
+                engine_config.add_transport(engine, module.DOMAIN_NAME, transport)
+                for _ in range(1000):  # the datagram endpoint is created by the event loop: a few turns
+                    if transport.transport is not None:
+                        break
+                    await asyncio.sleep(0)
                 if transport.transport is not None:
-                    break
-                await asyncio.sleep(0)
-            sock = transport.transport.get_extra_info("socket") if transport.transport is not None else None
-            if sock is not None:
-                try:
-                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, self.rcvbuf)
-                except OSError as exc:  # pragma: no cover - capped by net.core.rmem_max, never fatal
-                    log.warning("could not set the SNMP receive buffer to %d bytes: %s", self.rcvbuf, exc)
-            self._transports[version] = transport
-            return transport
+                    self._set_rcvbuf(transport.transport.get_extra_info("socket"))
+                self._transports[version] = transport
+            return engine
 
     # -- plumbing
 
     @asynccontextmanager
     async def _session(self, target: SnmpTarget):
-        engine = self._require_engine()
+        self._require_open()
         try:
             ip = parse_address(target.address)
         except ValueError as exc:
             raise _SnmpFailure(f"invalid address: {exc}") from None
-        await self._transport(ip.version)
-        target_cls = _UdpTarget if ip.version == 4 else _Udp6Target
-        transport_target = await target_cls.create(
-            (str(ip), target.port), timeout=target.timeout, retries=target.retries
-        )
+        family = socket.AF_INET if ip.version == 4 else socket.AF_INET6
+        peer = (str(ip), target.port)
         creds = target.credentials
         if isinstance(creds, SnmpV2c):
-            auth_data = CommunityData(creds.community, mpModel=1)
+            try:
+                await self._v2c_socket(family)
+            except OSError as exc:
+                raise _SnmpFailure("error", f"no UDP socket for IPv{ip.version}: {exc}") from None
+            yield _Session(target, peer, family, community=creds.community.encode("utf-8"))
+            return
+        engine = await self._pysnmp(ip.version)
+        target_cls = _UdpTarget if ip.version == 4 else _Udp6Target
+        transport_target = await target_cls.create(peer, timeout=target.timeout, retries=target.retries)
+        async with self._gate.hold(creds):
+            auth_data = UsmUserData(
+                creds.user,
+                authKey=creds.auth_key,
+                privKey=creds.priv_key,
+                authProtocol=AUTH_PROTOCOLS[creds.auth_protocol],
+                privProtocol=PRIV_PROTOCOLS[creds.priv_protocol],
+            )
             addr_name, _params = LCD.configure(engine, auth_data, transport_target, b"")
-            yield _Session(target, addr_name)
-        else:
-            assert self._gate is not None
-            async with self._gate.hold(creds):
-                auth_data = UsmUserData(
-                    creds.user,
-                    authKey=creds.auth_key,
-                    privKey=creds.priv_key,
-                    authProtocol=AUTH_PROTOCOLS[creds.auth_protocol],
-                    privProtocol=PRIV_PROTOCOLS[creds.priv_protocol],
-                )
-                addr_name, _params = LCD.configure(engine, auth_data, transport_target, b"")
-                yield _Session(target, addr_name)
+            yield _Session(target, peer, family, addr_name=addr_name)
 
-    def _callback_future(self) -> tuple[asyncio.Future, Any]:
+    def _next_request_id(self) -> int:
+        self._request_id = self._request_id % (2**31 - 1) + 1
+        return self._request_id
+
+    async def _v2c_request(self, session: _Session, packet_for, oids: Sequence[tuple[int, ...]]) -> _Answer:
+        """Send a v2c request and wait for its answer, trying `retries` more times on silence.
+        Every try sends the same request id, so a late answer to an earlier try still counts."""
+        protocol = self._sockets.get(session.family)
+        if protocol is None or protocol.transport is None:
+            raise _SnmpFailure("error", "the SNMP client is closed")
+        request_id = self._next_request_id()
+        packet = packet_for(request_id, ber.encode_varbinds(oids))
+        target = session.target
+        loop = asyncio.get_running_loop()
+        try:
+            for _try in range(target.retries + 1):
+                future = loop.create_future()
+                protocol.pending[request_id] = (future, session.peer, session.community)
+                protocol.transport.sendto(packet, session.peer)
+                timer = loop.call_later(target.timeout, _expire, future)
+                try:
+                    response = await future
+                except _Expired:
+                    continue
+                finally:
+                    timer.cancel()
+                return response.error_status, response.error_index, response.varbinds
+        finally:
+            protocol.pending.pop(request_id, None)
+        raise _SnmpFailure(
+            "timeout", f"no answer from {session.peer[0]}:{session.peer[1]} to {target.retries + 1} tries"
+        )
+
+    def _pysnmp_request(self, send) -> asyncio.Future:
         future = asyncio.get_running_loop().create_future()
 
         def done(_engine, _handle, indication, status, index, var_binds, _ctx) -> None:
-            if not future.done():
-                future.set_result((indication, status, index, var_binds))
+            if future.done():
+                return
+            if indication:
+                future.set_exception(_indication_failure(indication))
+            else:
+                plain = [(tuple(name.asTuple()), _plain(value)) for name, value in var_binds]
+                future.set_result((int(status or 0), int(index or 0), plain))
 
-        return future, done
-
-    async def _request_get(self, session: _Session, oids: Sequence[tuple[int, ...]]) -> Any:
-        future, done = self._callback_future()
-        var_binds = [(rfc1902.ObjectName(oid), self._null) for oid in oids]
         try:
-            self._get.send_varbinds(self._require_engine(), session.addr_name, None, b"", var_binds, done)
+            send(done)
         except Exception as exc:  # pysnmp raises synchronously for some failures (e.g. a security module's)
             raise _sync_failure(exc) from exc
-        return await future
+        return future
 
-    async def _request_bulk(self, session: _Session, repetitions: int, oids: Sequence[tuple[int, ...]]) -> Any:
-        future, done = self._callback_future()
-        var_binds = [(rfc1902.ObjectName(oid), self._null) for oid in oids]
-        try:
-            self._bulk.send_varbinds(
-                self._require_engine(), session.addr_name, None, b"", 0, repetitions, var_binds, done
+    def _varbinds(self, oids: Sequence[tuple[int, ...]]) -> list:
+        return [(rfc1902.ObjectName(oid), self._null) for oid in oids]
+
+    async def _request_get(self, session: _Session, oids: Sequence[tuple[int, ...]]) -> _Answer:
+        if session.community:
+            return await self._v2c_request(session, lambda rid, vbs: ber.encode_get(rid, session.community, vbs), oids)
+        engine = self._engine
+        return await self._pysnmp_request(
+            lambda done: self._get.send_varbinds(engine, session.addr_name, None, b"", self._varbinds(oids), done)
+        )
+
+    async def _request_bulk(self, session: _Session, repetitions: int, oids: Sequence[tuple[int, ...]]) -> _Answer:
+        if session.community:
+            return await self._v2c_request(
+                session, lambda rid, vbs: ber.encode_bulk(rid, session.community, repetitions, vbs), oids
             )
-        except Exception as exc:
-            raise _sync_failure(exc) from exc
-        return await future
+        engine = self._engine
+        return await self._pysnmp_request(
+            lambda done: self._bulk.send_varbinds(
+                engine, session.addr_name, None, b"", 0, repetitions, self._varbinds(oids), done
+            )
+        )
 
     async def _get_values(self, session: _Session, oids: Sequence[tuple[int, ...]]) -> dict[tuple[int, ...], Any]:
         """GET these OIDs, split into PDUs of at most `max_varbinds`; values of missing ones are absent."""
+        if len(oids) <= self.max_varbinds:
+            return await self._get_chunk(session, list(oids), 0)
         chunks = [list(oids[i : i + self.max_varbinds]) for i in range(0, len(oids), self.max_varbinds)]
         values: dict[tuple[int, ...], Any] = {}
         for part in await asyncio.gather(*(self._get_chunk(session, chunk, 0) for chunk in chunks)):
@@ -638,28 +824,25 @@ class SnmpClient:
         return values
 
     async def _get_chunk(self, session: _Session, oids: list[tuple[int, ...]], depth: int) -> dict:
-        indication, status, index, var_binds = await self._request_get(session, oids)
-        if indication:
-            raise _indication_failure(indication)
+        status, index, var_binds = await self._request_get(session, oids)
         if status:
-            name = _status_name(status)
+            name = ber.ERROR_STATUS.get(status, f"error-status {status}")
             if name == "tooBig" and len(oids) > 1 and depth < 10:
                 half = len(oids) // 2
                 parts = await asyncio.gather(
                     self._get_chunk(session, oids[:half], depth + 1), self._get_chunk(session, oids[half:], depth + 1)
                 )
                 return {**parts[0], **parts[1]}
-            bad = int(index) - 1 if index else -1
+            bad = index - 1
             if name == "noSuchName" and 0 <= bad < len(oids) and depth < 2 * len(oids):
                 # an agent answering a v2c GET in v1 style: drop the missing OID and ask again
                 rest = oids[:bad] + oids[bad + 1 :]
                 return await self._get_chunk(session, rest, depth + 1) if rest else {}
-            raise _SnmpFailure(name, f"error-status {name} at index {int(index or 0)}")
+            raise _SnmpFailure(name, f"error-status {name} at index {index}")
         values = {}
         wanted = set(oids)
-        for name, value in var_binds:
-            oid = tuple(name.asTuple())
-            if oid in wanted and not isinstance(value, _MISSING):
+        for oid, value in var_binds:
+            if oid in wanted and not isinstance(value, ber.Missing):
                 values[oid] = value
         return values
 
@@ -674,13 +857,9 @@ class SnmpClient:
         for _page in range(2 * self.max_table_rows + 10):  # each page advances every active column, or stops
             if not active:
                 break
-            indication, status, _index, var_binds = await self._request_bulk(
-                session, repetitions, [last[name] for name in active]
-            )
-            if indication:
-                raise _indication_failure(indication)
+            status, _index, var_binds = await self._request_bulk(session, repetitions, [last[name] for name in active])
             if status:
-                name = _status_name(status)
+                name = ber.ERROR_STATUS.get(status, f"error-status {status}")
                 if name == "tooBig" and repetitions > 1:
                     repetitions = max(1, repetitions // 2)
                     continue
@@ -688,13 +867,12 @@ class SnmpClient:
             advanced = set()
             finished = set()
             width = len(active)
-            for i, (oid_name, value) in enumerate(var_binds):
+            for i, (oid, value) in enumerate(var_binds):
                 column = active[i % width]
                 if column in finished:
                     continue
                 prefix = columns[column]
-                oid = tuple(oid_name.asTuple())
-                if isinstance(value, _MISSING) or oid[: len(prefix)] != prefix or len(oid) <= len(prefix):
+                if isinstance(value, ber.Missing) or oid[: len(prefix)] != prefix or len(oid) <= len(prefix):
                     finished.add(column)  # the end of this column (or of the MIB)
                     continue
                 if oid <= last[column]:
@@ -726,7 +904,7 @@ class SnmpClient:
                 target, started, "timeout", f"no complete answer within {target.poll_deadline():g} s"
             )
         except Exception as exc:
-            if self._engine is None:
+            if not self._open:
                 raise
             log.exception("SNMP poll of %s failed", target.address)
             return self._poll_failed(target, started, "internal error", repr(exc))
@@ -849,7 +1027,7 @@ class SnmpClient:
             detail = f"discovery did not finish within {self.discover_deadline:g} s"
             return self._discovery(target, started, system, {}, "timeout", detail)
         except Exception as exc:
-            if self._engine is None:
+            if not self._open:
                 raise
             log.exception("SNMP discovery of %s failed", target.address)
             return self._discovery(target, started, system, {}, "internal error", repr(exc))
@@ -883,7 +1061,7 @@ class SnmpClient:
                 speed_bps=speed_bps,
                 admin=_int(by_name["admin"].get(i)),
                 oper=_int(by_name["oper"].get(i)),
-                counters64=isinstance(by_name["hc_in"].get(i), rfc1902.Counter64),
+                counters64=isinstance(by_name["hc_in"].get(i), ber.Counter64),
             )
         cpu = {i: load for i, value in sorted(by_name["cpu"].items()) if (load := _int(value)) is not None}
         return Discovery(
@@ -917,7 +1095,7 @@ class SnmpClient:
     async def _many(self, targets: list[SnmpTarget], run, concurrency: int) -> list:
         if concurrency < 1:
             raise ValueError(f"concurrency must be at least 1, not {concurrency}")
-        self._require_engine()
+        self._require_open()
         results: list = [None] * len(targets)
         jobs = iter(enumerate(targets))
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from pyasn1.type import univ
 from pysnmp.proto import rfc1902, rfc1905
 
 from netmon.counters import counter_delta
-from netmon.probes import SnmpClient, SnmpTarget, SnmpV2c, SnmpV3
+from netmon.probes import SnmpClient, SnmpTarget, SnmpV2c, SnmpV3, ber
 from netmon.probes.snmp import (
     _ERROR_COLUMNS,
     _POLL_COLUMNS,
@@ -16,6 +17,7 @@ from netmon.probes.snmp import (
     IF_IN_OCTETS,
     IF_IN_UCAST,
     IF_OUT_OCTETS,
+    _plain,
     _sum_counters,
     _text,
 )
@@ -114,15 +116,15 @@ def test_a_row_with_no_values_is_absent():
 def test_64_bit_columns_make_64_bit_readings():
     reading = _reading(
         {
-            "admin": rfc1902.Integer32(1),
-            "oper": rfc1902.Integer32(2),
-            "in_octets": rfc1902.Counter64(2**40),
-            "out_octets": rfc1902.Counter64(7),
-            "in_errors": rfc1902.Counter32(3),
-            "out_errors": rfc1902.Counter32(4),
-            "ucast": rfc1902.Counter64(100),
-            "mcast": rfc1902.Counter64(20),
-            "bcast": rfc1902.Counter64(3),
+            "admin": (1),
+            "oper": (2),
+            "in_octets": ber.Counter64(2**40),
+            "out_octets": ber.Counter64(7),
+            "in_errors": ber.Counter32(3),
+            "out_errors": ber.Counter32(4),
+            "ucast": ber.Counter64(100),
+            "mcast": ber.Counter64(20),
+            "bcast": ber.Counter64(3),
         }
     )
     assert reading.present and (reading.admin, reading.oper) == (1, 2)
@@ -132,12 +134,12 @@ def test_64_bit_columns_make_64_bit_readings():
 
 
 def test_missing_64_bit_columns_fall_back_to_32_bit_ones():
-    row = {"admin": rfc1902.Integer32(1), "oper": rfc1902.Integer32(1), "in_errors": rfc1902.Counter32(0)}
+    row = {"admin": (1), "oper": (1), "in_errors": ber.Counter32(0)}
     fallback = {
-        IF_IN_OCTETS + (7,): rfc1902.Counter32(1000),
-        IF_OUT_OCTETS + (7,): rfc1902.Counter32(2000),
-        IF_IN_UCAST + (7,): rfc1902.Counter32(2**32 - 1),
-        IF_IN_NUCAST + (7,): rfc1902.Counter32(2),
+        IF_IN_OCTETS + (7,): ber.Counter32(1000),
+        IF_OUT_OCTETS + (7,): ber.Counter32(2000),
+        IF_IN_UCAST + (7,): ber.Counter32(2**32 - 1),
+        IF_IN_NUCAST + (7,): ber.Counter32(2),
     }
     reading = _reading(row, fallback)
     assert (reading.in_octets, reading.out_octets, reading.octets_bits) == (1000, 2000, 32)
@@ -146,11 +148,36 @@ def test_missing_64_bit_columns_fall_back_to_32_bit_ones():
 
 
 def test_text_values():
-    assert _text(rfc1902.OctetString(b"Gi0/1\x00")) == "Gi0/1"
-    assert _text(rfc1902.OctetString(b"caf\xe9")) == "café"  # not UTF-8: read as Latin-1
-    assert _text(rfc1902.ObjectIdentifier((1, 3, 6, 1, 4, 1, 9))) == "1.3.6.1.4.1.9"
-    assert _text(rfc1905.noSuchObject) == ""
+    assert _text(b"Gi0/1\x00") == "Gi0/1"
+    assert _text(b"caf\xe9") == "café"  # not UTF-8: read as Latin-1
+    assert _text((1, 3, 6, 1, 4, 1, 9)) == "1.3.6.1.4.1.9"
+    assert _text(ber.NO_SUCH_OBJECT) == ""
     assert _text(None) == ""
+
+
+@pytest.mark.parametrize(
+    ("value", "plain", "kind"),
+    [
+        (rfc1902.Integer32(-5), -5, int),
+        (rfc1902.Counter32(2**32 - 1), 2**32 - 1, ber.Counter32),
+        (rfc1902.Gauge32(7), 7, ber.Gauge32),
+        (rfc1902.Unsigned32(8), 8, ber.Gauge32),
+        (rfc1902.TimeTicks(123), 123, ber.TimeTicks),
+        (rfc1902.Counter64(2**64 - 1), 2**64 - 1, ber.Counter64),
+        (rfc1902.OctetString(b"\x00ab"), b"\x00ab", bytes),
+        (rfc1902.IpAddress("127.0.0.1"), b"\x7f\x00\x00\x01", ber.IpAddress),
+        (rfc1902.ObjectIdentifier((1, 3, 6, 1)), (1, 3, 6, 1), tuple),
+        (univ.Null(""), None, type(None)),
+        (rfc1905.noSuchObject, ber.NO_SUCH_OBJECT, ber.Missing),
+        (rfc1905.noSuchInstance, ber.NO_SUCH_INSTANCE, ber.Missing),
+        (rfc1905.endOfMibView, ber.END_OF_MIB_VIEW, ber.Missing),
+    ],
+)
+def test_pysnmp_values_become_the_plain_values_the_v2c_codec_gives(value, plain, kind):
+    """v3 answers (pysnmp) and v2c answers (our codec) reach the readings as the same values."""
+    converted = _plain(value)
+    assert type(converted) is kind
+    assert converted == plain or converted is plain
 
 
 def test_the_client_must_be_opened_first():

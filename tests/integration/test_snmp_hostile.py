@@ -1,0 +1,159 @@
+"""A hostile agent on loopback: garbage, truncated and oversized packets, wrong request ids,
+wrong communities, answers from the wrong port, slow answers. The poll of the hostile
+target gets the true answer or a timeout; the healthy targets polled beside it never notice.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Callable
+
+import pytest
+from pyasn1.codec.ber import decoder as pyasn1_decoder
+from pyasn1.codec.ber import encoder as pyasn1_encoder
+from pysnmp.proto import api, rfc1902
+
+from netmon.probes import SnmpClient, SnmpTarget, SnmpV2c
+from netmon.probes.snmp import SYS_UPTIME
+
+P = api.PROTOCOL_MODULES[api.SNMP_VERSION_2C]
+COMMUNITY = "hostile"
+
+
+def response(request_id: int, var_binds, community: str = COMMUNITY) -> bytes:
+    pdu = P.GetResponsePDU()
+    P.apiPDU.set_defaults(pdu)
+    P.apiPDU.set_request_id(pdu, request_id)
+    P.apiPDU.set_varbinds(pdu, var_binds)
+    message = P.Message()
+    P.apiMessage.set_defaults(message)
+    P.apiMessage.set_community(message, community)
+    P.apiMessage.set_pdu(message, pdu)
+    return pyasn1_encoder.encode(message)
+
+
+def true_values(oids) -> list:
+    """What the agent really holds: sysUpTime 4242, every interface up (1)."""
+    return [(oid, rfc1902.TimeTicks(4242) if tuple(oid) == SYS_UPTIME else rfc1902.Integer32(1)) for oid in oids]
+
+
+class HostileAgent:
+    """A UDP responder on 127.0.0.1 that answers each request with `script(request_id, oids)`:
+    a list of (delay in seconds, packet, from_other_port)."""
+
+    def __init__(self, script: Callable[[int, list], list[tuple[float, bytes, bool]]]):
+        self.script = script
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.settimeout(0.1)
+        self.other = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.other.bind(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.requests = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+
+    def __enter__(self) -> HostileAgent:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join(5)
+        self.sock.close()
+        self.other.close()
+
+    def _serve(self) -> None:
+        while not self._stop.is_set():
+            try:
+                data, addr = self.sock.recvfrom(65535)
+            except TimeoutError:
+                continue
+            self.requests += 1
+            message, _ = pyasn1_decoder.decode(data, asn1Spec=P.Message())
+            pdu = P.apiMessage.get_pdu(message)
+            request_id = int(P.apiPDU.get_request_id(pdu))
+            oids = [tuple(name) for name, _ in P.apiPDU.get_varbinds(pdu)]
+            for delay, packet, other_port in self.script(request_id, oids):
+                if delay:
+                    time.sleep(delay)
+                (self.other if other_port else self.sock).sendto(packet, addr)
+
+
+def junk_then_truth(request_id: int, oids: list) -> list[tuple[float, bytes, bool]]:
+    good = response(request_id, true_values(oids))
+    lies = [(oid, rfc1902.TimeTicks(1)) for oid in oids]
+    return [
+        (0, b"\x00\xffgarbage", False),
+        (0, good[: len(good) // 2], False),  # truncated
+        (0, b"\x30\x84\x7f\xff\xff\xff" + b"\x00" * 60_000, False),  # oversized, claims 2 GB
+        (0, response(request_id + 1, lies), False),  # someone else's request id
+        (0, response(request_id, lies, community="wrong"), False),  # wrong community
+        (0, response(request_id, lies), True),  # right id, but from another port
+        (0, good, False),
+        (0, response(request_id, lies), False),  # a duplicate after the answer: too late to matter
+    ]
+
+
+def only_junk(request_id: int, oids: list) -> list[tuple[float, bytes, bool]]:
+    return [(0, b"\x30\x03\x02\x01\x01", False), (0, response(request_id, true_values(oids), community="x"), False)]
+
+
+def slow(request_id: int, oids: list) -> list[tuple[float, bytes, bool]]:
+    return [(0.7, response(request_id, true_values(oids)), False)]
+
+
+def poll(run, targets, **client_kwargs):
+    async def go():
+        async with SnmpClient(**client_kwargs) as client:
+            results = await client.poll_many(targets, concurrency=4)
+            return results, client.dropped_packets
+
+    return run(go())
+
+
+def healthy(snmpd) -> SnmpTarget:
+    return SnmpTarget("snmpd", snmpd.address, SnmpV2c(snmpd.community), port=snmpd.port, interfaces=(1,))
+
+
+def test_junk_before_the_answer_is_dropped_and_counted(run, snmpd):
+    with HostileAgent(junk_then_truth) as agent:
+        hostile = SnmpTarget("hostile", "127.0.0.1", SnmpV2c(COMMUNITY), port=agent.port, interfaces=(3,))
+        (result, good), dropped = poll(run, [hostile, healthy(snmpd)])
+    assert result.ok, result
+    assert result.uptime_ticks == 4242  # the true answer, not one of the lies
+    assert result.interfaces[3].oper == 1
+    assert agent.requests == 1  # no retry was needed
+    assert dropped >= 6  # garbage, truncated, oversized, wrong id, wrong community, wrong port (+ the late copy)
+    assert good.ok and good.uptime_ticks is not None and good.interfaces[1].present
+
+
+def test_an_agent_that_only_sends_junk_times_out_alone(run, snmpd):
+    with HostileAgent(only_junk) as agent:
+        hostile = SnmpTarget("hostile", "127.0.0.1", SnmpV2c(COMMUNITY), port=agent.port, timeout=0.3, retries=1)
+        (result, good), dropped = poll(run, [hostile, healthy(snmpd)])
+    assert not result.ok and result.error == "timeout", result
+    assert agent.requests == 2  # one try and one retry
+    assert dropped == 4
+    assert good.ok
+
+
+def test_a_late_answer_to_the_first_try_still_counts(run):
+    """timeout 0.5 s, the agent answers after 0.7 s: the answer to try 1 arrives during try 2."""
+    with HostileAgent(slow) as agent:
+        target = SnmpTarget("slow", "127.0.0.1", SnmpV2c(COMMUNITY), port=agent.port, timeout=0.5, retries=1)
+        (result,), _dropped = poll(run, [target])
+    # try 2 would time out at 1.0 s and its own answer comes at 1.4 s: only try 1's late answer can succeed
+    assert result.ok and result.uptime_ticks == 4242, result
+
+
+@pytest.mark.parametrize("retries", [0, 2])
+def test_retries_are_counted_exactly(run, retries):
+    with HostileAgent(lambda request_id, oids: []) as agent:
+        target = SnmpTarget("mute", "127.0.0.1", SnmpV2c(COMMUNITY), port=agent.port, timeout=0.2, retries=retries)
+        (result,), _dropped = poll(run, [target])
+        time.sleep(0.2)
+    assert result.error == "timeout"
+    assert agent.requests == retries + 1
