@@ -424,8 +424,8 @@ def render(results: dict) -> str:
         + f", 100 devices (127.20.x.y:{scfg.get('port', 161)}) each, v2c community `public`. "
         f"Ours: `SnmpClient().poll_many(targets, concurrency={scfg.get('concurrency', '—')})` in "
         f"{scfg.get('processes', '—')} processes (one event loop each, devices dealt round-robin), "
-        f"{scfg.get('repeat', '—')} cycle(s) after discovery (which also primes pysnmp's per-target "
-        "configuration, as in a long-running poller); wall from a common start to the last process done, "
+        f"{scfg.get('repeat', '—')} cycle(s) after discovery (a long-running poller has discovered its "
+        "devices before it polls them); wall from a common start to the last process done, "
         "CPU summed over the processes. Peer (LibreNMS-style): one `snmpget` process per device with the "
         f"same OIDs, {scfg.get('peer_parallel', '—')} at a time, its cycles taking turns with ours (so a "
         "disturbance on the shared machine falls on both alike); its CPU is the snmpget processes' own, the "
@@ -790,7 +790,7 @@ def analysis(results: dict) -> list[str]:
                 minimal = fit["fixed_ms"] + fit["per_varbind_ms"]
                 if minimal + agent_ms > need_ms:
                     text += (
-                        f" Even a poll of sysUpTime alone costs us about {minimal:.2f} ms in pysnmp (+ the agents' "
+                        f" Even a poll of sysUpTime alone costs us about {minimal:.2f} ms of CPU (+ the agents' "
                         f"{agent_ms:.2f} ms), so this ratio is out of reach of any tuning of the probe as built."
                     )
                 elif fit["per_varbind_ms"] > 0:

@@ -128,7 +128,7 @@ def _ours_process(index: int, devices: list[dict], cfg: dict, barrier, queue) ->
                     cpu0, t0 = self_cpu_s(), time.monotonic()
                     if name == "discover":
                         summary = _summarise_discovery(await client.discover_many(targets), monitored)
-                    else:  # a "warm-up" is a poll too: the first poll of a target configures it in pysnmp
+                    else:  # a "warm-up" phase is a poll too
                         results = await client.poll_many(targets, concurrency=cfg["concurrency"])
                         summary = _summarise_poll(results, monitored, 1000 * cfg["timeout"])
                     t1, cpu1 = time.monotonic(), self_cpu_s()
