@@ -43,6 +43,7 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         "netmon.maintenancewindow": RW,
         "netmon.snmpcredential": RO,
         "maintenance.ticket": RW,
+        "notifications.message": frozenset(),  # the outbox (requesters' numbers and e-mails): IT head only
     },
     Role.SCHOOL_STAFF: {
         "*": RO,
@@ -50,8 +51,9 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         # the directorate's monitoring plumbing is not a school's business
         "netmon.pollerstatus": frozenset(),
         "netmon.snmpcredential": frozenset(),
+        "notifications.message": frozenset(),
     },
-    Role.VIEWER: {"*": RO},
+    Role.VIEWER: {"*": RO, "notifications.message": frozenset()},
 }
 
 

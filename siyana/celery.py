@@ -1,8 +1,10 @@
 """The Celery app: scale-out polling (production). The embedded default runs no broker.
 
 Queues: `netmon` (poll batches; any number of poller workers on any machines),
-`scheduler` (beat's dispatch and housekeeping). Ticket and notification tasks get their
-own queues, so an outage storm never delays a technician's page.
+`scheduler` (beat's dispatch and housekeeping), `notifications` (e-mail and SMS:
+`notifications.deliver` after each commit, `notifications.deliver_due` from beat every
+minute). Routes are in settings.CELERY_TASK_ROUTES. Each kind of work has its own queue,
+so an outage storm never delays a technician's page or a requester's SMS.
 """
 
 from __future__ import annotations

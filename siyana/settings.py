@@ -12,7 +12,7 @@ from pathlib import Path
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from siyana.env import env_bool, env_int, env_list, env_secret, env_str, parse_database_url
+from siyana.env import env_bool, env_choice, env_int, env_list, env_secret, env_str, parse_database_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(env_str("DATA_DIR", str(BASE_DIR / "var")))
@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "core",
     "assets",
+    "notifications",
     "maintenance",
     "netmon",
     "reports",
@@ -196,6 +197,8 @@ CELERY_TASK_ROUTES = {
     "netmon.poll_batch": {"queue": "netmon"},
     "netmon.dispatch_due": {"queue": "scheduler"},
     "netmon.housekeeping": {"queue": "scheduler"},
+    "notifications.deliver": {"queue": "notifications"},
+    "notifications.deliver_due": {"queue": "notifications"},
 }
 CELERY_BEAT_SCHEDULE = {
     "netmon-dispatch-due": {
@@ -203,7 +206,51 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": env_int("NETMON_DISPATCH_EVERY_S", 5, minimum=1),
     },
     "netmon-housekeeping": {"task": "netmon.housekeeping", "schedule": 300},
+    "notifications-deliver-due": {"task": "notifications.deliver_due", "schedule": 60},
 }
+
+# Notifications: e-mail and SMS through an outbox with retries. See README "Notifications".
+# E-mail goes by SMTP when EMAIL_HOST is set, else to the console (development); SMS goes
+# to the HTTP gateway when NOTIFY_SMS_URL is set, else to the console.
+EMAIL_HOST = env_str("EMAIL_HOST", "")
+EMAIL_BACKEND = env_str(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_secret("EMAIL_HOST_PASSWORD") or ""
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured("set either EMAIL_USE_TLS or EMAIL_USE_SSL, not both")
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, minimum=1)  # seconds; Django's default waits forever
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Siyana <siyana@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Celery sends them when a broker is configured (REDIS_URL or CELERY_BROKER_URL set), else
+# the process that queued them does, right after the commit (and `manage.py send_notifications` retries).
+NOTIFY_CELERY = env_bool("NOTIFY_CELERY", bool(REDIS_URL or env_str("CELERY_BROKER_URL")))
+NOTIFY_MAX_ATTEMPTS = env_int("NOTIFY_MAX_ATTEMPTS", 6, minimum=1)
+NOTIFY_LEASE_SECONDS = env_int("NOTIFY_LEASE_SECONDS", 300, minimum=10)
+NOTIFY_SITE_URL = env_str("NOTIFY_SITE_URL", "http://127.0.0.1:8000")  # links in messages
+NOTIFY_SMS_URL = env_str("NOTIFY_SMS_URL", "")
+if NOTIFY_SMS_URL and not NOTIFY_SMS_URL.startswith(("http://", "https://")):
+    raise ImproperlyConfigured("NOTIFY_SMS_URL must be an http:// or https:// URL")
+NOTIFY_SMS_BACKEND = env_str(
+    "NOTIFY_SMS_BACKEND",
+    "notifications.backends.HttpGatewaySmsBackend" if NOTIFY_SMS_URL else "notifications.backends.ConsoleSmsBackend",
+)
+NOTIFY_SMS_FORMAT = env_choice("NOTIFY_SMS_FORMAT", "json", {"json", "form"})
+NOTIFY_SMS_TO_FIELD = env_str("NOTIFY_SMS_TO_FIELD", "to")
+NOTIFY_SMS_TEXT_FIELD = env_str("NOTIFY_SMS_TEXT_FIELD", "text")
+# Fixed fields sent with every SMS, e.g. "sender=MOE-IT,unicode=1".
+NOTIFY_SMS_EXTRA = dict(item.split("=", 1) for item in env_list("NOTIFY_SMS_EXTRA", []) if "=" in item)
+if len(NOTIFY_SMS_EXTRA) != len(env_list("NOTIFY_SMS_EXTRA", [])):
+    raise ImproperlyConfigured("NOTIFY_SMS_EXTRA must be comma-separated name=value pairs, each name once")
+NOTIFY_SMS_TOKEN = env_secret("NOTIFY_SMS_TOKEN") or ""
+NOTIFY_SMS_TOKEN_HEADER = env_str("NOTIFY_SMS_TOKEN_HEADER", "Authorization")
+NOTIFY_SMS_TOKEN_SCHEME = env_str("NOTIFY_SMS_TOKEN_SCHEME", "Bearer")  # empty: the header is the bare token
+NOTIFY_SMS_TIMEOUT = env_int("NOTIFY_SMS_TIMEOUT", 10, minimum=1)
 
 LOGGING = {
     "version": 1,

@@ -13,6 +13,7 @@ urlpatterns = [
     path("api/", include("siyana.api_urls")),
     path("", include("assets.urls")),
     path("monitoring/", include("netmon.urls")),
+    path("notifications/", include("notifications.urls")),
     path("", include("maintenance.urls")),
 ]
 # MEDIA_URL is deliberately not served, not even with DEBUG: uploads (ticket photos and

@@ -16,8 +16,8 @@ import polib
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-SOURCES = ["manage.py", "pyproject.toml", "siyana", "core", "assets", "maintenance", "netmon", "reports",
-           "templates", "locale"]
+SOURCES = ["manage.py", "pyproject.toml", "siyana", "core", "assets", "notifications", "maintenance", "netmon",
+           "reports", "templates", "locale"]
 
 
 @pytest.fixture(scope="module")
