@@ -4,21 +4,30 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.utils import timezone
-
-from assets.models import Holiday
+from assets.models import Holiday, School
+from maintenance.sla import WorkCalendar
+from maintenance.sla_calendar import holidays_between, work_calendar
 from netmon.choices import OutageContext
 from netmon.models import MaintenanceWindow, Target
 
 
 class Calendar:
-    """Holidays and maintenance windows around one moment, loaded once for a batch of targets."""
+    """Holidays and maintenance windows around one moment, loaded once for a batch of targets.
+
+    A school's days, hours and holidays are the `WorkCalendar` the SLA clocks count on
+    (`maintenance.sla_calendar`), so "school hours" means one thing to the poller and the reports.
+    """
 
     def __init__(self, start: datetime, end: datetime | None = None) -> None:
         end = end or start
-        first, last = timezone.localdate(start), timezone.localdate(end)
-        self.holidays = list(Holiday.objects.filter(start_date__lte=last, end_date__gte=first))
+        self.holidays = list(Holiday.objects.filter(holidays_between(start, end)))
         self.windows = list(MaintenanceWindow.objects.filter(start__lte=end, end__gt=start))
+        self._schools: dict[int, WorkCalendar] = {}
+
+    def school_calendar(self, school: School) -> WorkCalendar:
+        if school.pk not in self._schools:
+            self._schools[school.pk] = work_calendar(school, self.holidays)
+        return self._schools[school.pk]
 
     def context(self, target: Target, at: datetime) -> str:
         """Which `OutageContext` the moment `at` falls in for this target's school."""
@@ -29,17 +38,10 @@ class Calendar:
             )
             if covers and window.start <= at < window.end:
                 return OutageContext.MAINTENANCE
-        local = timezone.localtime(at)
-        day = local.date()
-        for holiday in self.holidays:
-            if not holiday.start_date <= day <= holiday.end_date:
-                continue
-            if holiday.school_id is not None:
-                if holiday.school_id == school.pk:
-                    return OutageContext.HOLIDAY
-            elif holiday.directorate_id is None or holiday.directorate_id == school.directorate_id:
-                return OutageContext.HOLIDAY
-        if local.weekday() not in school.working_days or not school.day_start <= local.time() < school.day_end:
+        calendar = self.school_calendar(school)
+        if calendar.is_holiday(calendar.local(at).date()):
+            return OutageContext.HOLIDAY
+        if not calendar.is_working_time(at):
             return OutageContext.OUTSIDE_HOURS
         return OutageContext.WORKING_HOURS
 
