@@ -43,6 +43,15 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         "netmon.maintenancewindow": RW,
         "netmon.snmpcredential": RO,
         "maintenance.ticket": RW,
+        # Technicians record corrective actions (append-only: corrections are new rows),
+        # write technical reports, attach files and take a requester's answer by phone;
+        # the IT head alone manages spare parts, the budget and SLA policies.
+        "maintenance.correctiveaction": frozenset({VIEW, ADD}),
+        "maintenance.technicalreport": RW,
+        "maintenance.ticketattachment": frozenset({VIEW, ADD}),
+        "maintenance.ticketfeedback": frozenset({VIEW, ADD}),
+        "maintenance.sparepart": RO,
+        "maintenance.partbudget": RO,
         "notifications.message": frozenset(),  # the outbox (requesters' numbers and e-mails): IT head only
     },
     Role.SCHOOL_STAFF: {
@@ -52,6 +61,13 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         "netmon.pollerstatus": frozenset(),
         "netmon.snmpcredential": frozenset(),
         "notifications.message": frozenset(),
+        # School staff file their school's requests (with photos) and answer resolutions;
+        # the directorate's stock and budget are not theirs to see.
+        "maintenance.ticket": frozenset({VIEW, ADD}),
+        "maintenance.ticketattachment": frozenset({VIEW, ADD}),
+        "maintenance.ticketfeedback": frozenset({VIEW, ADD}),
+        "maintenance.sparepart": frozenset(),
+        "maintenance.partbudget": frozenset(),
     },
     Role.VIEWER: {"*": RO, "notifications.message": frozenset()},
 }
