@@ -85,7 +85,7 @@ def wait_for(condition, *, timeout: float, interval: float = 0.1, what: str = "c
 class Worker:
     """One `celery worker` process (and its one pool process)."""
 
-    def __init__(self, name: str, logfile: Path, env: dict[str, str] | None = None) -> None:
+    def __init__(self, name: str, logfile: Path, env: dict[str, str] | None = None, *, queue: str = QUEUE) -> None:
         self.name = name
         self.logfile = logfile
         command = [
@@ -94,7 +94,7 @@ class Worker:
             "siyana",
             "worker",
             "-Q",
-            QUEUE,
+            queue,
             "--concurrency=1",
             "--pool=prefork",
             "-n",
