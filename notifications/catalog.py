@@ -44,6 +44,8 @@ from django.template import Context, Engine
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.functional import Promise
+from django.utils.html import linebreaks, urlize
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from notifications.choices import Channel
@@ -147,6 +149,31 @@ def _plain(value: Any) -> Any:
     return value
 
 
+_ARABIC = re.compile("[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]")
+_LRM = "\u200e"
+
+
+def _left_to_right(value: Any) -> Any:
+    """A value without Arabic letters (a ticket number, a URL, an English name) between two
+    left-to-right marks, for an Arabic message. Without them the bidi algorithm takes digits
+    after Arabic words for Arabic numbers: "2026-000123" shows as "000123-2026", and a
+    URL's trailing slash jumps to its start. The marks are invisible; plain marks rather
+    than isolates (U+2066…) because older phones and mail clients show isolates as boxes."""
+    if isinstance(value, str) and value and not _ARABIC.search(value):
+        return f"{_LRM}{value}{_LRM}"
+    return value
+
+
+_URL_IN_MARKS = re.compile(f"{_LRM}(https?://[^\\s{_LRM}]+){_LRM}")
+
+
+def _html_text(body: str) -> SafeString:
+    """The e-mail's text as HTML paragraphs: escaped, links clickable. A link loses its marks
+    (they would end up in the address) and is isolated left-to-right by `dir` instead."""
+    html = urlize(_URL_IN_MARKS.sub(r"\1", body), nofollow=True, autoescape=True)
+    return mark_safe(linebreaks(html.replace("<a href=", '<a dir="ltr" href='), autoescape=False))
+
+
 def _one_line(text: str) -> str:
     return " ".join(text.split())
 
@@ -163,17 +190,18 @@ def render(*, template: str, channel: str, language: str, context: dict[str, Any
     check_context(template, context)
     with translation.override(language), timezone.override(settings.TIME_ZONE):
         plain = _plain(context)
+        shown = {k: _left_to_right(v) for k, v in plain.items()} if translation.get_language_bidi() else plain
         engine = _engine()
         if channel == Channel.SMS:
-            body = _tidy(engine.get_template(f"notifications/{template}.sms.txt").render(_ctx(plain)))
+            body = _tidy(engine.get_template(f"notifications/{template}.sms.txt").render(_ctx(shown)))
             return Rendered(subject="", body=body, html="", context=plain)
-        subject = _one_line(engine.get_template(f"notifications/{template}.subject.txt").render(_ctx(plain)))
-        body = _tidy(engine.get_template(f"notifications/{template}.email.txt").render(_ctx(plain)))
+        subject = _one_line(engine.get_template(f"notifications/{template}.subject.txt").render(_ctx(shown)))
+        body = _tidy(engine.get_template(f"notifications/{template}.email.txt").render(_ctx(shown)))
         html = render_to_string(
             "notifications/email.html",
             {
                 "subject": subject,
-                "body": body,
+                "body": _html_text(body),
                 "language": language,
                 "bidi": translation.get_language_bidi(),
             },

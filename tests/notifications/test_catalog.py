@@ -47,6 +47,7 @@ CONTEXTS = {
     },
 }
 ARABIC_LETTERS = re.compile(r"[\u0600-\u06FF]")
+LRM = "\u200e"
 
 
 def test_every_notice_has_an_example_here():
@@ -82,8 +83,26 @@ def test_an_arabic_email_is_right_to_left_and_an_english_one_left_to_right():
     )
     assert '<html lang="ar" dir="rtl">' in arabic.html and "text-align:right" in arabic.html
     assert '<html lang="en" dir="ltr">' in english.html
-    assert arabic.subject == "تم استلام طلبك: البلاغ رقم 2026-000123"
+    assert arabic.subject == f"تم استلام طلبك: البلاغ رقم {LRM}2026-000123{LRM}"
     assert english.subject == "Your request was received: ticket 2026-000123"
+
+
+def test_left_to_right_values_keep_their_order_in_an_arabic_message():
+    """Digits after Arabic words are Arabic numbers to the bidi algorithm: without the marks
+    "2026-000123" shows as "000123-2026", and a link's final slash jumps to its start."""
+    context = CONTEXTS["ticket_received"]
+    arabic = render(template="ticket_received", channel=Channel.EMAIL, language="ar", context=context)
+    sms = render(template="ticket_received", channel=Channel.SMS, language="ar", context=context)
+    english = render(template="ticket_received", channel=Channel.EMAIL, language="en", context=context)
+    for text in (arabic.subject, arabic.body, sms.body):
+        assert f"{LRM}2026-000123{LRM}" in text
+    assert f"{LRM}http://127.0.0.1:8000/track/{LRM}" in arabic.body
+    assert '<a dir="ltr" href="http://127.0.0.1:8000/track/" rel="nofollow">http://127.0.0.1:8000/track/</a>' in (
+        arabic.html
+    )
+    assert f"{LRM}2026-000123{LRM}" in arabic.html
+    assert arabic.context == context  # stored as given, without the marks
+    assert LRM not in english.subject + english.body + english.html
 
 
 def test_text_is_not_html_escaped_but_the_html_version_is():
