@@ -144,7 +144,7 @@ class CloseReason(ChoiceSet):
     CHOICES = [
         (RESOLVED, _("Closed after resolution"), "success"),
         (ACCEPTED, _("The requester accepted the solution"), "success"),
-        (SELF_RECOVERED, _("The fault cleared by itself soon after it began"), "info"),
+        (SELF_RECOVERED, _("The fault cleared by itself soon after it began."), "info"),
         (MERGED, _("Merged into another ticket"), "dark"),
         (CANCELLED, _("Closed without resolution"), "secondary"),
     ]

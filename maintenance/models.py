@@ -448,7 +448,7 @@ class PartBudget(ChangeLoggedModel):
         return str(self.year)
 
     def get_absolute_url(self) -> str:
-        return reverse("maintenance:parts_budget")
+        return reverse("maintenance:partbudget_list")
 
 
 class CorrectiveAction(models.Model):

@@ -208,7 +208,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='ticket',
             name='close_reason',
-            field=models.CharField(blank=True, choices=[('resolved', 'Closed after resolution'), ('accepted', 'The requester accepted the solution'), ('self_recovered', 'The fault cleared by itself soon after it began'), ('merged', 'Merged into another ticket'), ('cancelled', 'Closed without resolution')], max_length=30, verbose_name='close reason'),
+            field=models.CharField(blank=True, choices=[('resolved', 'Closed after resolution'), ('accepted', 'The requester accepted the solution'), ('self_recovered', 'The fault cleared by itself soon after it began.'), ('merged', 'Merged into another ticket'), ('cancelled', 'Closed without resolution')], max_length=30, verbose_name='close reason'),
         ),
         migrations.AlterField(
             model_name='ticketentry',

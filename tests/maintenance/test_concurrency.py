@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
+from django.utils import translation
 
 from maintenance import services
 from maintenance.choices import EntryKind, TicketStatus
@@ -94,7 +95,7 @@ def test_an_automatic_ticket_follows_the_same_machine(asset, tech):
     ticket, _ = services.automatic_ticket_open(fault, at=T0)
     Ticket.objects.filter(pk=ticket.pk).update(status=S.IN_PROGRESS)
     ticket.refresh_from_db()
-    with pytest.raises(ValidationError, match="technical report"):
+    with translation.override("en"), pytest.raises(ValidationError, match="technical report"):
         services.ticket_resolve(ticket=ticket, by=tech, expected_version=ticket.version)
     recovered = services.automatic_ticket_recover(
         key="netmon.target:1",

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from maintenance import selectors, services
 from maintenance.choices import CloseReason, EntryKind, HoldReason, TicketStatus
@@ -93,7 +94,7 @@ def test_every_transition_is_allowed_or_refused(ticket, tech, old, new):
 
 def test_resolving_needs_the_technical_report(ticket, tech):
     Ticket.objects.filter(pk=ticket.pk).update(status=S.IN_PROGRESS)
-    with pytest.raises(ValidationError, match="technical report"):
+    with translation.override("en"), pytest.raises(ValidationError, match="technical report"):
         services.ticket_resolve(ticket=ticket, by=tech, expected_version=ticket.version)
     services.report_save(
         ticket=ticket,

@@ -78,8 +78,8 @@ def test_the_ticket_page_shows_its_timeline_assets_and_outages(world):
     outages = html[html.index('id="ticket-outages"') :]
     assert outage.get_absolute_url() in outages and "Working hours" in outages
     assert ticket.number in html and 'id="history"' in html and 'id="journal"' in html
-    # No edit or delete buttons yet: tickets are edited through their own workflow (issue 4).
-    assert "/edit/" not in html and "/delete/" not in html
+    # Tickets are edited (details, with their version) but never deleted: they are records.
+    assert reverse("maintenance:ticket_edit", args=[ticket.pk]) in html and "/delete/" not in html
 
 
 def test_a_recovery_and_a_status_change_read_well_in_the_timeline(world):
