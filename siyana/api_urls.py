@@ -25,6 +25,7 @@ router.register("outages", netmon_api.OutageViewSet)
 router.register("snmp-credentials", netmon_api.SnmpCredentialViewSet)
 router.register("maintenance-windows", netmon_api.MaintenanceWindowViewSet)
 router.register("tickets", maintenance_api.TicketViewSet)
+router.register("spare-parts", maintenance_api.SparePartViewSet)
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -169,6 +169,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        # one enum name per choice set of the tickets, wherever it appears (e.g. a transition's `to`)
+        "TicketStatusEnum": "maintenance.choices.TicketStatus.choices",
+        "TicketCategoryEnum": "maintenance.choices.TicketCategory.choices",
+        "TicketTypeEnum": "maintenance.choices.TicketType.choices",
+    },
 }
 
 # The poller (netmon). See README "Configuration".

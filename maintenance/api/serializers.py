@@ -1,10 +1,26 @@
-"""The ticket API (read-only for now): a ticket with its timeline."""
+"""The ticket API's serializers. They validate shapes; the services (maintenance.services) decide.
+
+Writes that change a ticket carry the `version` the client read; a stale one is answered
+with HTTP 409 and the current version (see maintenance.api.views).
+"""
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from maintenance.models import Ticket, TicketEntry
+from core.api.views import ScopedRelatedFieldsMixin
+from maintenance.choices import HoldReason, Recommendation, ReportResult, TicketStatus
+from maintenance.models import (
+    CorrectiveAction,
+    PartUsage,
+    SparePart,
+    TechnicalReport,
+    Ticket,
+    TicketAttachment,
+    TicketEntry,
+)
+from maintenance.services import EDITABLE_FIELDS
 
 
 class TicketEntrySerializer(serializers.ModelSerializer):
@@ -12,11 +28,27 @@ class TicketEntrySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = TicketEntry
-        fields = ["id", "kind", "at", "author", "text", "data"]
+        fields = ["id", "kind", "at", "author", "text", "data", "public"]
         read_only_fields = fields
 
 
+class TicketAttachmentSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = TicketAttachment
+        fields = ["id", "name", "kind", "content_type", "size", "at", "public", "url"]
+        read_only_fields = fields
+
+    def get_url(self, obj) -> str:
+        request = self.context.get("request")
+        url = obj.get_absolute_url()
+        return request.build_absolute_uri(url) if request else url
+
+
 class TicketSerializer(serializers.ModelSerializer):
+    """A ticket as read (and as returned after every write)."""
+
     display = serializers.SerializerMethodField()
     assigned_to = serializers.StringRelatedField()
     entries = TicketEntrySerializer(many=True, read_only=True)
@@ -27,6 +59,7 @@ class TicketSerializer(serializers.ModelSerializer):
             "id",
             "display",
             "number",
+            "version",
             "title",
             "description",
             "school",
@@ -37,14 +70,22 @@ class TicketSerializer(serializers.ModelSerializer):
             "source",
             "priority",
             "status",
+            "hold_reason",
+            "on_hold_since",
             "requester_name",
             "requester_phone",
             "requester_email",
             "assigned_to",
             "opened_at",
+            "first_response_at",
+            "response_due_at",
+            "resolve_due_at",
+            "escalation_level",
             "resolved_at",
             "closed_at",
             "close_reason",
+            "merged_into",
+            "duplicate_of_suspect",
             "monitor_key",
             "monitor_problem",
             "entries",
@@ -52,6 +93,140 @@ class TicketSerializer(serializers.ModelSerializer):
             "last_updated",
         ]
         read_only_fields = fields
+
+    def get_display(self, obj) -> str:
+        return str(obj)
+
+
+class TicketCreateSerializer(ScopedRelatedFieldsMixin, serializers.ModelSerializer):
+    """What a client sends to open a ticket (the number, status and timeline are the service's)."""
+
+    class Meta:
+        model = Ticket
+        fields = [*EDITABLE_FIELDS, "source", "assets"]
+        extra_kwargs = {"assets": {"required": False}}
+
+
+class TicketUpdateSerializer(ScopedRelatedFieldsMixin, serializers.ModelSerializer):
+    """A partial change of the request's details, with the version it is based on."""
+
+    version = serializers.IntegerField(min_value=1, help_text="The version you read; a stale one answers 409.")
+
+    class Meta:
+        model = Ticket
+        fields = ["version", *EDITABLE_FIELDS, "assets"]
+        extra_kwargs = {name: {"required": False} for name in [*EDITABLE_FIELDS, "assets"]}
+
+
+class TransitionSerializer(serializers.Serializer):
+    to = serializers.ChoiceField(choices=TicketStatus.choices())
+    version = serializers.IntegerField(min_value=1, help_text="The version you read; a stale one answers 409.")
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    hold_reason = serializers.ChoiceField(choices=HoldReason.choices(), required=False, allow_null=True, default=None)
+
+
+@extend_schema_field(serializers.IntegerField())
+class TechnicianField(serializers.PrimaryKeyRelatedField):
+    def get_queryset(self):
+        from maintenance.forms import technicians
+
+        return technicians()
+
+
+class AssignSerializer(serializers.Serializer):
+    version = serializers.IntegerField(min_value=1)
+    assigned_to = TechnicianField(help_text="A technician's (or the IT head's) user id.")
+
+
+class ConflictSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    version = serializers.IntegerField()
+
+
+class PartUsageSerializer(serializers.ModelSerializer):
+    code = serializers.CharField(source="part.code", read_only=True)
+
+    class Meta:
+        model = PartUsage
+        fields = ["part", "code", "quantity", "unit_cost"]
+        read_only_fields = ["code", "unit_cost"]
+
+
+class PartRequestSerializer(serializers.Serializer):
+    part = serializers.PrimaryKeyRelatedField(queryset=SparePart.objects.all())
+    quantity = serializers.IntegerField(min_value=1)
+
+
+class CorrectiveActionSerializer(ScopedRelatedFieldsMixin, serializers.ModelSerializer):
+    """A corrective action. Send an `idempotency_key` from an offline queue: a replay answers 200
+    with the recorded action instead of a second one; another action under the same key is 409."""
+
+    parts = PartUsageSerializer(many=True, read_only=True)
+    parts_used = PartRequestSerializer(many=True, write_only=True, required=False, help_text="[{part, quantity}]")
+    is_current = serializers.SerializerMethodField()
+
+    class Meta:
+        model = CorrectiveAction
+        fields = [
+            "id",
+            "ticket",
+            "asset",
+            "technician",
+            "started_at",
+            "ended_at",
+            "action_type",
+            "outcome",
+            "notes",
+            "parts",
+            "parts_used",
+            "corrects",
+            "correction_reason",
+            "idempotency_key",
+            "is_current",
+            "created_at",
+            "created_by",
+        ]
+        read_only_fields = ["id", "ticket", "corrects", "correction_reason", "created_at", "created_by", "parts"]
+        extra_kwargs = {
+            "technician": {"required": False},
+            "idempotency_key": {"validators": []},  # a used key is a replay, decided by the service
+        }
+
+    def get_is_current(self, obj) -> bool:
+        corrected = getattr(obj, "is_corrected", None)
+        if corrected is None:
+            corrected = obj.corrections.exists()
+        return not corrected
+
+
+class TechnicalReportSerializer(serializers.ModelSerializer):
+    version = serializers.IntegerField(min_value=1, write_only=True, help_text="The ticket's version you read.")
+    result = serializers.ChoiceField(choices=ReportResult.choices())
+    recommendation = serializers.ChoiceField(choices=Recommendation.choices(), default=Recommendation.NONE)
+
+    class Meta:
+        model = TechnicalReport
+        fields = [
+            "version",
+            "diagnosis",
+            "actions_taken",
+            "result",
+            "recommendation",
+            "recommendation_notes",
+            "technician",
+            "reported_at",
+        ]
+        read_only_fields = ["reported_at"]
+        extra_kwargs = {"technician": {"required": False}}
+
+
+class SparePartSerializer(serializers.ModelSerializer):
+    display = serializers.SerializerMethodField()
+
+    class Meta:
+        model = SparePart
+        fields = ["id", "display", "code", "name", "unit", "quantity_on_hand", "unit_cost", "active", "last_updated"]
+        read_only_fields = ["id", "display", "last_updated"]
 
     def get_display(self, obj) -> str:
         return str(obj)
