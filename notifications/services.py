@@ -189,15 +189,26 @@ def _claim(queryset: models.QuerySet[Message], *, now: datetime, limit: int) -> 
 
     The UPDATE re-checks "due" on every row it changes, so of two senders racing for the
     same rows each row goes to one of them; the claim token tells which rows are ours.
+    On PostgreSQL the candidates are first locked FOR UPDATE SKIP LOCKED, so a second
+    sender takes the next rows instead of waiting for the first one's (SQLite's
+    transactions take its one write lock at BEGIN anyway).
     """
     token = uuid.uuid4()
-    candidates = queryset.filter(_due(now)).order_by("next_attempt_at", "pk").values("pk")[:limit]
-    won = Message.objects.filter(_due(now), pk__in=candidates).update(
-        status=MessageStatus.SENDING,
-        claim=token,
-        attempts=F("attempts") + 1,
-        next_attempt_at=now + timedelta(seconds=settings.NOTIFY_LEASE_SECONDS),
-    )
+    with transaction.atomic():
+        candidates = list(
+            queryset.filter(_due(now))
+            .order_by("next_attempt_at", "pk")
+            .select_for_update(skip_locked=True)
+            .values_list("pk", flat=True)[:limit]
+        )
+        if not candidates:
+            return []
+        won = Message.objects.filter(_due(now), pk__in=candidates).update(
+            status=MessageStatus.SENDING,
+            claim=token,
+            attempts=F("attempts") + 1,
+            next_attempt_at=now + timedelta(seconds=settings.NOTIFY_LEASE_SECONDS),
+        )
     if not won:
         return []
     return list(Message.objects.filter(claim=token).order_by("next_attempt_at", "pk"))
