@@ -11,9 +11,9 @@ import time
 import pytest
 
 from notifications.backends import ConsoleSmsBackend, DeliveryError, HttpGatewaySmsBackend, send_email
-from notifications.choices import Channel, MessageStatus
-from notifications.services import deliver_due, enqueue
-from tests.notifications.conftest import TOKEN
+from notifications.choices import MessageStatus
+from notifications.services import deliver_due
+from tests.notifications.conftest import TOKEN, queue_sms
 
 ARABIC = "تم استلام طلبك، رقم البلاغ 2026-000123"
 
@@ -90,13 +90,7 @@ def test_the_token_and_the_url_never_reach_the_message_or_the_log(settings, gate
     gateway.script(500, 500)
     gateway.delay = 0
     with caplog.at_level(logging.DEBUG):
-        message = enqueue(
-            channel=Channel.SMS,
-            recipient="0791234567",
-            template="ticket_status",
-            context={"number": "2026-000123", "status": "In progress"},
-            language="en",
-        )
+        message = queue_sms()
         deliver_due(now=message.next_attempt_at)
     message.refresh_from_db()
     assert message.status == MessageStatus.FAILED
@@ -110,13 +104,7 @@ def test_the_token_and_the_url_never_reach_the_message_or_the_log(settings, gate
 def test_a_gateway_timeout_schedules_a_retry(settings, gateway):
     settings.NOTIFY_SMS_TIMEOUT = 1
     gateway.delay = 2
-    message = enqueue(
-        channel=Channel.SMS,
-        recipient="0791234567",
-        template="ticket_status",
-        context={"number": "2026-000123", "status": "In progress"},
-        language="en",
-    )
+    message = queue_sms()
     now = message.next_attempt_at
     deliver_due(now=now)
     message.refresh_from_db()

@@ -18,7 +18,7 @@ from notifications.services import enqueue
 from notifications.tasks import deliver_due
 from tests.netmon.celery_workers import Worker, stop_all, wait_for
 from tests.netmon.test_celery import _redis_db, broker  # noqa: F401  (the private Redis database, locked)
-from tests.notifications.conftest import TOKEN
+from tests.notifications.conftest import TOKEN, sms_row
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -107,25 +107,13 @@ def test_beats_sweep_runs_on_the_notifications_queue_and_sends_due_retries(
         "schedule": 60,
     }
     earlier = timezone.now() - timedelta(minutes=1)
-    failed = Message.objects.create(
-        channel=Channel.SMS,
-        recipient="+962791234567",
-        language="en",
-        template="ticket_status",
-        body="Ticket 2026-000123: In progress.",
+    failed = sms_row(
         status=MessageStatus.FAILED,
         attempts=1,
         last_error="SMS gateway answered HTTP 500 Internal Server Error",
         next_attempt_at=earlier,
     )
-    not_yet = Message.objects.create(
-        channel=Channel.SMS,
-        recipient="+962791234568",
-        language="en",
-        template="ticket_status",
-        body="Ticket 2026-000124: New.",
-        next_attempt_at=timezone.now() + timedelta(hours=1),
-    )
+    not_yet = sms_row(recipient="+962791234568", next_attempt_at=timezone.now() + timedelta(hours=1))
     deliver_due.delay()  # as beat does: no queue named here, the route decides
     assert published == [("notifications.deliver_due", QUEUE)]
     worker()

@@ -14,23 +14,11 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from notifications.choices import Channel, MessageStatus
+from notifications.choices import MessageStatus
 from notifications.management.commands.send_notifications import Command
 from notifications.models import Message
 from tests.netmon.processes import ROOT, database_url
-
-
-def sms_row(**fields) -> Message:
-    """A queued SMS written straight to the table (no in-process delivery after the commit)."""
-    values = {
-        "channel": Channel.SMS,
-        "recipient": "+962791234567",
-        "language": "en",
-        "template": "ticket_status",
-        "body": "Ticket 2026-000123: In progress.",
-        "next_attempt_at": timezone.now(),
-    }
-    return Message.objects.create(**{**values, **fields})
+from tests.notifications.conftest import sms_row
 
 
 @pytest.mark.django_db

@@ -16,6 +16,7 @@ from notifications import services
 from notifications.choices import Channel, MessageStatus
 from notifications.models import Message
 from notifications.services import Ref, deliver_due, deliver_message, enqueue, message_retry
+from tests.notifications.conftest import queue_sms
 
 pytestmark = pytest.mark.django_db
 
@@ -82,13 +83,7 @@ def test_a_failing_sms_backend_never_raises_into_the_caller_and_the_callers_rows
     gateway.script(500)
     with transaction.atomic():
         Manufacturer.objects.create(name="Lenovo")
-        message = enqueue(
-            channel=Channel.SMS,
-            recipient="+962 79 123 4567",
-            template="ticket_status",
-            context={"number": "2026-000123", "status": "In progress"},
-            language="en",
-        )
+        message = queue_sms(recipient="+962 79 123 4567")
     assert Manufacturer.objects.filter(name="Lenovo").exists()
     assert len(gateway.received) == 1
     message.refresh_from_db()
@@ -101,13 +96,7 @@ def test_an_unexpected_error_in_delivery_is_recorded_not_raised(settings, caplog
     settings.NOTIFY_SMS_BACKEND = "tests.notifications.test_services.BrokenBackend"
     with transaction.atomic():
         Manufacturer.objects.create(name="Dell")
-        message = enqueue(
-            channel=Channel.SMS,
-            recipient="0791234567",
-            template="ticket_status",
-            context={"number": "2026-000124", "status": "Resolved"},
-            language="ar",
-        )
+        message = queue_sms(context={"number": "2026-000124", "status": "Resolved"}, language="ar")
     assert Manufacturer.objects.filter(name="Dell").exists()
     message.refresh_from_db()
     assert message.status == MessageStatus.FAILED
@@ -178,13 +167,7 @@ def test_the_context_must_be_plain_data(received_context):
     [(Channel.SMS, "+962 (79) 123-4567", "+962791234567"), (Channel.SMS, "00962791234567", "+962791234567")],
 )
 def test_it_normalises_mobile_numbers(channel, recipient, stored):
-    message = enqueue(
-        channel=channel,
-        recipient=recipient,
-        template="ticket_status",
-        context={"number": "1", "status": "New"},
-        language="en",
-    )
+    message = queue_sms(channel=channel, recipient=recipient)
     assert message.recipient == stored
     assert message.status == MessageStatus.PENDING
 
@@ -194,13 +177,7 @@ def test_an_undeliverable_recipient_is_stored_dead_with_the_reason_not_raised(
     django_capture_on_commit_callbacks, channel, recipient
 ):
     with django_capture_on_commit_callbacks() as callbacks:
-        message = enqueue(
-            channel=channel,
-            recipient=recipient,
-            template="ticket_status",
-            context={"number": "1", "status": "New"},
-            language="en",
-        )
+        message = queue_sms(channel=channel, recipient=recipient)
     assert message.status == MessageStatus.DEAD
     assert message.last_error.startswith("not a valid")
     assert callbacks == []  # nothing to deliver
@@ -209,17 +186,6 @@ def test_an_undeliverable_recipient_is_stored_dead_with_the_reason_not_raised(
 
 
 # --------------------------------------------------------------------------- retries
-
-
-def queue_sms(**kwargs) -> Message:
-    return enqueue(
-        channel=Channel.SMS,
-        recipient="0791234567",
-        template="ticket_status",
-        context={"number": "2026-000123", "status": "In progress"},
-        language="en",
-        **kwargs,
-    )
 
 
 def test_failed_attempts_back_off_and_the_message_dies_after_the_last(settings, gateway):
