@@ -128,6 +128,7 @@ def enqueue(
         ref_object_id=ref.object_id if ref else None,
         ref=ref.label[:64] if ref else "",
     )
+    # The unique dedupe_key is the database's to enforce (below): a check here would race anyway.
     message.full_clean(validate_constraints=False)
     try:
         # A savepoint: a concurrent transaction that queued the same dedupe_key first makes
