@@ -6,6 +6,8 @@ so a stale form ends in a clear conflict instead of a silent overwrite.
 
 from __future__ import annotations
 
+import uuid
+
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -192,6 +194,9 @@ class ActionForm(forms.ModelForm):
             self.fields[name].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
         if not self.is_bound and not correction:
             self.initial.setdefault("started_at", timezone.localtime().strftime("%Y-%m-%dT%H:%M"))
+        if not self.is_bound:
+            # One key per form shown: a double submit (or a resent form) records the action once.
+            self.initial.setdefault("idempotency_key", f"form:{uuid.uuid4().hex}")
         if correction:
             self.fields["correction_reason"].required = True
         else:

@@ -37,7 +37,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.roles import Role, user_role
-from maintenance import uploads
+from maintenance import sla_services, uploads
 from maintenance.choices import (
     CloseReason,
     EntryKind,
@@ -189,7 +189,8 @@ def _claim(ticket: Ticket | int, expected_version: int | None) -> Ticket:
 
 
 def _save(ticket: Ticket, fields: Iterable[str]) -> None:
-    fields = sorted(set(fields) | {"last_updated"})
+    # Every write refreshes the SLA policy and due times (status, priority, category, school, first response).
+    fields = sorted(set(fields) | {"last_updated"} | set(sla_services.sla_refresh(ticket)))
     ticket.full_clean(exclude=["number", "year", "seq"], validate_unique=False, validate_constraints=False)
     ticket.save(update_fields=fields)
 
@@ -398,6 +399,7 @@ def ticket_create(
     # needs no flag: its one-open-ticket-per-problem rule already reuses its own tickets.
     suspect = None if ticket.source == TicketSource.MONITORING else find_likely_duplicate([a.pk for a in asset_list])
     ticket.duplicate_of_suspect = suspect
+    sla_services.sla_refresh(ticket)  # the SLA policy and due times, for people's and the poller's tickets alike
     ticket.save()
     if asset_list:
         ticket.assets.set(asset_list)
@@ -442,6 +444,8 @@ def ticket_request_create(
     school = getattr(profile, "school", None)
     if school is None:
         raise ValidationError(_("Your account belongs to no school, so it cannot file a school request."))
+    for upload in attachments:  # all checked before anything is stored
+        uploads.check_upload(upload, field="attachments")
     at = _now(at)
     ticket = ticket_create(
         opened_at=at,

@@ -155,3 +155,20 @@ def test_a_ticket_names_places_in_its_own_school(new_ticket, other_lab, other_as
     with pytest.raises(ValidationError) as refused:
         new_ticket(location=other_lab, assets=[other_asset])
     assert {"location", "assets"} <= set(refused.value.message_dict)
+
+
+def test_a_refused_attachment_refuses_the_whole_request(staff, lab, _media):
+    from maintenance.models import Ticket
+    from tests.maintenance.conftest import upload
+
+    with pytest.raises(ValidationError) as refused:
+        services.ticket_request_create(
+            by=staff,
+            title="x",
+            description="y",
+            category="device",
+            location=lab,
+            attachments=[png(), upload("setup.exe", b"MZ\x90\x00 program")],
+        )
+    assert "attachments" in refused.value.message_dict
+    assert not Ticket.objects.exists() and not [p for p in _media.rglob("*") if p.is_file()]

@@ -58,7 +58,7 @@ def test_staff_create_a_ticket_with_photos_and_files(head, school, lab, asset):
     assert all(a.file.name.startswith(f"tickets/{year}/") for a in ticket.attachments.all())
 
 
-def test_a_refused_file_refuses_the_whole_ticket_and_gives_its_number_back(head, school):
+def test_a_refused_file_refuses_the_whole_ticket_and_gives_its_number_back(head, school, _media):
     client = en(head)
     r = client.post(
         reverse("maintenance:ticket_add"),
@@ -69,12 +69,13 @@ def test_a_refused_file_refuses_the_whole_ticket_and_gives_its_number_back(head,
             "source": "phone",
             "priority": "normal",
             "school": school.pk,
-            "attachments": [upload("run.pdf", b"MZ\x90\x00 this is an exe")],
+            "attachments": [png("fine.png"), upload("run.pdf", b"MZ\x90\x00 this is an exe")],
         },
     )
     assert r.status_code == 400 and "not an accepted type" in text(r)
     assert not Ticket.objects.exists()
     assert TicketCounter.objects.filter(last__gt=0).count() == 0
+    assert not [p for p in _media.rglob("*") if p.is_file()]  # not even the good file was stored
 
 
 def test_school_staff_are_sent_to_their_request_form_and_their_school_is_implied(staff, school, lab, other_lab):
@@ -198,6 +199,7 @@ def test_an_action_with_parts_from_the_page_and_a_shortage_refused(ticket, tech,
     assert CorrectiveAction.objects.count() == 1
     html = text(en(tech).get(detail(ticket)))
     assert "RAM swapped" in html and "RAM-8" in html
+    assert re.search(r'name="idempotency_key" value="form:[0-9a-f]{32}"', html)  # each form shown has its key
 
 
 def test_correcting_an_action_from_its_page(ticket, tech, parts):
