@@ -3,7 +3,8 @@
 Queues: `netmon` (poll batches; any number of poller workers on any machines),
 `scheduler` (beat's dispatch and housekeeping), `notifications` (e-mail and SMS:
 `notifications.deliver` after each commit, `notifications.deliver_due` from beat every
-minute). Routes are in settings.CELERY_TASK_ROUTES. Each kind of work has its own queue,
+minute), `tickets` (SLA escalation: `maintenance.escalate_due` from beat every minute).
+Routes are in settings.CELERY_TASK_ROUTES. Each kind of work has its own queue,
 so an outage storm never delays a technician's page or a requester's SMS.
 """
 

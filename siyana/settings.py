@@ -137,6 +137,8 @@ MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(DATA_DIR / "media")))
 MAX_UPLOAD_MB = env_int("MAX_UPLOAD_MB", 10, minimum=1)
 # Escalation level 2: the ministry-level IT centre's address (empty: recorded on the ticket only).
 ESCALATION_MINISTRY_EMAIL = env_str("ESCALATION_MINISTRY_EMAIL", "")
+# Level 2 comes when the resolution clock has used its target plus this percent of it (50: 12 of 8 working hours).
+SLA_ESCALATION_LEVEL2_PERCENT = env_int("SLA_ESCALATION_LEVEL2_PERCENT", 50, minimum=0)
 # Static files come from the app itself (never a CDN): schools and test machines have no internet.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
@@ -205,6 +207,7 @@ CELERY_TASK_ROUTES = {
     "netmon.housekeeping": {"queue": "scheduler"},
     "notifications.deliver": {"queue": "notifications"},
     "notifications.deliver_due": {"queue": "notifications"},
+    "maintenance.escalate_due": {"queue": "tickets"},
 }
 CELERY_BEAT_SCHEDULE = {
     "netmon-dispatch-due": {
@@ -213,6 +216,8 @@ CELERY_BEAT_SCHEDULE = {
     },
     "netmon-housekeeping": {"task": "netmon.housekeeping", "schedule": 300},
     "notifications-deliver-due": {"task": "notifications.deliver_due", "schedule": 60},
+    # SLA escalation; a run not started within the minute is dropped (the next one does its work).
+    "maintenance-escalate-due": {"task": "maintenance.escalate_due", "schedule": 60, "options": {"expires": 55}},
 }
 
 # Notifications: e-mail and SMS through an outbox with retries. See README "Notifications".
