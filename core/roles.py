@@ -136,3 +136,23 @@ def _everywhere_filter(paths: list[str] | None) -> Q:
     if not paths:
         return Q(pk__in=[])
     return Q(**{f"{path}__isnull": True for path in paths})
+
+
+# -- the quarterly reports (the reports app has no model of its own) ---------------------------------
+#: Who may read the quarterly reports (the /reports/ dashboard, its exports, /api/reports/quarterly/).
+#: WHAT each reader sees follows the rules above: every figure is computed from `scope_queryset`
+#: rows, so school staff get their own school's figures only (and the IT head of a directorate
+#: that directorate's); the parts budget is shown only to roles that may view PartBudget.
+#: Technicians read the department's report (it is their work) but not the per-technician
+#: table, which is staff evaluation — the head of department's (QP-70-2); viewers see it.
+REPORT_READERS = frozenset({Role.IT_HEAD, Role.VIEWER, Role.TECHNICIAN, Role.SCHOOL_STAFF})
+REPORT_STAFF_TABLE = frozenset({Role.IT_HEAD, Role.VIEWER})
+
+
+def can_read_reports(user) -> bool:
+    return user_role(user) in REPORT_READERS
+
+
+def can_see_staff_figures(user) -> bool:
+    """May `user` see the quarterly report's per-technician table?"""
+    return user_role(user) in REPORT_STAFF_TABLE
