@@ -1,0 +1,279 @@
+"""The report's reads: a handful of queries, each returning a pandas frame of the needed columns only.
+
+Every query is bounded by the two quarters the report shows (this one and the previous) and
+by the reader's scope (`Scope`: the user's `scope_queryset`, optionally one directorate or
+one school). Rows come through `values_list` — no model instances, no query per row — so the
+number of queries is fixed whatever the number of tickets (tests/reports check it).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import pandas as pd
+from django.contrib.auth import get_user_model
+from django.db.models import DecimalField, ExpressionWrapper, F, Min, Q, QuerySet, Sum
+
+from assets.models import Holiday, School
+from core.roles import Role, scope_queryset
+from maintenance.choices import EntryKind, TicketStatus, TicketType
+from maintenance.models import CorrectiveAction, PartBudget, PartUsage, SlaPolicy, Ticket, TicketEntry, TicketFeedback
+from maintenance.sla_calendar import holidays_between
+from netmon.choices import OutageCause
+from netmon.models import Outage, Target
+
+#: Timeline entries that record a status change (`data["to"]` is the new status).
+STATUS_ENTRY_KINDS = (EntryKind.STATUS, EntryKind.HOLD, EntryKind.RESUMED)
+
+#: (model, path to the school, path to the directorate) for the scope filters.
+_PATHS = {
+    Ticket: ("school", "school__directorate"),
+    Target: ("asset__school", "asset__school__directorate"),
+    Outage: ("target__asset__school", "target__asset__school__directorate"),
+    CorrectiveAction: ("ticket__school", "ticket__school__directorate"),
+    School: ("pk", "directorate"),
+}
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Whose figures: what `user` may see (None: everything), narrowed to a directorate or a school."""
+
+    user: Any = None
+    directorate_id: int | None = None
+    school_id: int | None = None
+
+    def apply(self, queryset: QuerySet) -> QuerySet:
+        if self.user is not None:
+            queryset = scope_queryset(queryset, self.user)
+        school_path, directorate_path = _PATHS[queryset.model]
+        if self.directorate_id is not None:
+            queryset = queryset.filter(**{directorate_path: self.directorate_id})
+        if self.school_id is not None:
+            queryset = queryset.filter(**{school_path: self.school_id})
+        return queryset
+
+
+def _frame(rows, columns: list[str]) -> pd.DataFrame:
+    return pd.DataFrame.from_records(list(rows), columns=columns)
+
+
+def _utc(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
+    for column in columns:
+        frame[column] = pd.to_datetime(frame[column], utc=True)
+    return frame
+
+
+# --------------------------------------------------------------------------- tickets
+
+
+def relevant_tickets(scope: Scope, *, since: dt.datetime, until: dt.datetime) -> QuerySet:
+    """Tickets that matter to a report over [since, until): opened before `until` and not closed before `since`.
+
+    CLOSED is final, so a ticket closed before `since` can change nothing in the period.
+    """
+    return scope.apply(Ticket.objects.all()).filter(
+        Q(closed_at__isnull=True) | Q(closed_at__gte=since), opened_at__lt=until
+    )
+
+
+TICKET_COLUMNS = [
+    "id", "number", "school_id", "category", "type", "source", "priority", "assigned_to_id", "opened_at",
+    "resolved_at", "closed_at", "first_response_at", "sla_policy_id",
+]  # fmt: skip
+
+
+def ticket_frame(tickets: QuerySet) -> pd.DataFrame:
+    frame = _frame(tickets.order_by().values_list(*TICKET_COLUMNS), TICKET_COLUMNS)
+    return _utc(frame, "opened_at", "resolved_at", "closed_at", "first_response_at")
+
+
+def status_history_frame(tickets: QuerySet) -> pd.DataFrame:
+    """(ticket_id, at, seq, status): every status a ticket entered, from its timeline."""
+    rows = (
+        TicketEntry.objects.filter(ticket__in=tickets.order_by().values("pk"), kind__in=STATUS_ENTRY_KINDS)
+        .order_by()
+        .values_list("ticket_id", "at", "id", "data__to")
+    )
+    frame = _frame(rows, ["ticket_id", "at", "seq", "status"])
+    frame = frame[frame["status"].isin(TicketStatus.values())].copy()
+    return _utc(frame, "at")
+
+
+def staff_reply_frame(tickets: QuerySet) -> pd.DataFrame:
+    """(ticket_id, first_reply): the first public reply written by the department's staff."""
+    staff = Q(author__is_superuser=True) | Q(author__profile__role__in=[Role.IT_HEAD, Role.TECHNICIAN])
+    rows = (
+        TicketEntry.objects.filter(ticket__in=tickets.order_by().values("pk"), kind=EntryKind.COMMENT, public=True)
+        .filter(staff)
+        .order_by()
+        .values("ticket_id")
+        .annotate(first_reply=Min("at"))
+        .values_list("ticket_id", "first_reply")
+    )
+    return _utc(_frame(rows, ["ticket_id", "first_reply"]), "first_reply")
+
+
+def feedback_frame(scope: Scope, *, since: dt.datetime, until: dt.datetime) -> pd.DataFrame:
+    tickets = scope.apply(Ticket.objects.all()).order_by().values("pk")
+    rows = (
+        TicketFeedback.objects.filter(ticket__in=tickets, at__gte=since, at__lt=until)
+        .order_by()
+        .values_list("ticket_id", "kind", "rating", "at")
+    )
+    return _utc(_frame(rows, ["ticket_id", "kind", "rating", "at"]), "at")
+
+
+def sla_policy_frame() -> pd.DataFrame:
+    rows = SlaPolicy.objects.order_by().values_list("id", "priority", "category", "resolve_hours", "active")
+    frame = _frame(rows, ["id", "priority", "category", "resolve_hours", "active"])
+    # Hours with two decimals are whole seconds (0.01 h = 36 s): exact, as the SLA clocks count.
+    frame["resolve_seconds"] = [int(Decimal(h) * 3600) for h in frame["resolve_hours"]]
+    return frame
+
+
+def fault_ticket_assets_frame(scope: Scope, *, since: dt.datetime, until: dt.datetime) -> pd.DataFrame:
+    """(ticket_id, asset_id, tag, name, school_id, opened_at): assets named by fault tickets opened in the period."""
+    tickets = scope.apply(Ticket.objects.all()).filter(type=TicketType.FAULT, opened_at__gte=since, opened_at__lt=until)
+    rows = (
+        Ticket.assets.through.objects.filter(ticket__in=tickets.order_by().values("pk"))
+        .order_by()
+        .values_list(
+            "ticket_id", "asset_id", "asset__asset_tag", "asset__name", "asset__school_id", "ticket__opened_at"
+        )
+    )
+    frame = _frame(rows, ["ticket_id", "asset_id", "asset_tag", "asset_name", "school_id", "opened_at"])
+    return _utc(frame, "opened_at")
+
+
+# --------------------------------------------------------------------------- places and people
+
+
+def school_list(scope: Scope) -> list[School]:
+    return list(
+        scope.apply(School.objects.all()).only(
+            "id", "code", "name_ar", "name_en", "directorate_id", "working_days", "day_start", "day_end"
+        )
+    )
+
+
+def holiday_list(since: dt.datetime | dt.date) -> list[Holiday]:
+    return list(
+        Holiday.objects.filter(holidays_between(since, None)).only(
+            "start_date", "end_date", "school_id", "directorate_id"
+        )
+    )
+
+
+def user_names(ids) -> dict[int, str]:
+    ids = sorted({int(i) for i in ids if pd.notna(i)})
+    if not ids:
+        return {}
+    rows = get_user_model().objects.filter(pk__in=ids).values_list("pk", "username", "first_name", "last_name")
+    return {pk: (f"{first} {last}".strip() or username) for pk, username, first, last in rows}
+
+
+# --------------------------------------------------------------------------- monitoring
+
+
+TARGET_COLUMNS = [
+    "id", "address", "enabled", "created", "asset_id", "asset__asset_tag", "asset__name", "asset__school_id",
+    "asset__asset_model__category", "circuit_id", "circuit__cid",
+]  # fmt: skip
+
+
+def target_frame(scope: Scope) -> pd.DataFrame:
+    rows = scope.apply(Target.objects.all()).order_by().values_list(*TARGET_COLUMNS)
+    frame = _frame(rows, TARGET_COLUMNS).rename(
+        columns={
+            "asset__asset_tag": "asset_tag",
+            "asset__name": "asset_name",
+            "asset__school_id": "school_id",
+            "asset__asset_model__category": "device_class",
+            "circuit__cid": "circuit",
+        }
+    )
+    return _utc(frame, "created")
+
+
+def outage_frame(scope: Scope, *, since: dt.datetime, until: dt.datetime) -> pd.DataFrame:
+    """The devices' own outages (not those suppressed behind a failed parent) overlapping [since, until)."""
+    rows = (
+        scope.apply(Outage.objects.all())
+        .filter(Q(end__isnull=True) | Q(end__gt=since), cause=OutageCause.OWN, start__lt=until)
+        .order_by()
+        .values_list("id", "target_id", "check_name", "context", "start", "end", "ticket_id", "ticket__number")
+    )
+    frame = _frame(rows, ["id", "target_id", "check_name", "context", "start", "end", "ticket_id", "ticket_number"])
+    return _utc(frame, "start", "end")
+
+
+# --------------------------------------------------------------------------- corrective actions and parts
+
+
+def current_actions(scope: Scope) -> QuerySet:
+    """Corrective actions in their current version: the rows no other row corrects."""
+    return scope.apply(CorrectiveAction.objects.all()).filter(corrections__isnull=True)
+
+
+ACTION_COLUMNS = [
+    "id", "ticket_id", "ticket__number", "ticket__school_id", "asset__asset_tag", "technician_id", "action_type",
+    "outcome", "started_at", "ended_at",
+]  # fmt: skip
+
+
+def action_frame(scope: Scope, *, since: dt.datetime, until: dt.datetime) -> pd.DataFrame:
+    rows = (
+        current_actions(scope)
+        .filter(started_at__gte=since, started_at__lt=until)
+        .order_by()
+        .values_list(*ACTION_COLUMNS)
+    )
+    frame = _frame(rows, ACTION_COLUMNS).rename(
+        columns={"ticket__number": "ticket_number", "ticket__school_id": "school_id", "asset__asset_tag": "asset_tag"}
+    )
+    return _utc(frame, "started_at", "ended_at")
+
+
+def outage_ticket_actions_frame(outages: QuerySet | None, ticket_ids) -> pd.DataFrame:
+    """(ticket_id, action_type, started_at) of the current actions on the tickets the outages opened."""
+    ids = sorted({int(i) for i in ticket_ids if pd.notna(i)})
+    if not ids:
+        return pd.DataFrame(columns=["ticket_id", "action_type", "started_at"])
+    # The ids are bounded by the outages of two quarters; chunk them below SQLite's variable limit.
+    rows: list = []
+    for i in range(0, len(ids), 10_000):
+        rows += (
+            CorrectiveAction.objects.filter(ticket_id__in=ids[i : i + 10_000], corrections__isnull=True)
+            .order_by()
+            .values_list("ticket_id", "action_type", "started_at")
+        )
+    return _utc(_frame(rows, ["ticket_id", "action_type", "started_at"]), "started_at")
+
+
+def part_usage_frame(scope: Scope, *, since: dt.datetime, until: dt.datetime) -> pd.DataFrame:
+    actions = current_actions(scope).filter(started_at__gte=since, started_at__lt=until).order_by().values("pk")
+    rows = (
+        PartUsage.objects.filter(action__in=actions)
+        .order_by()
+        .values_list("action_id", "part_id", "part__code", "part__name", "quantity", "unit_cost")
+    )
+    frame = _frame(rows, ["action_id", "part_id", "part_code", "part_name", "quantity", "unit_cost"])
+    frame["cost"] = [Decimal(q) * Decimal(c) for q, c in zip(frame["quantity"], frame["unit_cost"], strict=True)]
+    return frame
+
+
+def parts_spent(scope: Scope, *, since: dt.datetime, until: dt.datetime) -> Decimal:
+    """What the parts of current actions started in [since, until) cost (unit cost at the time of use)."""
+    actions = current_actions(scope).filter(started_at__gte=since, started_at__lt=until).order_by().values("pk")
+    cost = ExpressionWrapper(F("quantity") * F("unit_cost"), output_field=DecimalField(max_digits=16, decimal_places=3))
+    total = PartUsage.objects.filter(action__in=actions).aggregate(total=Sum(cost))["total"]
+    return Decimal(total or 0).quantize(Decimal("0.001"))
+
+
+def part_budget(year: int) -> Decimal | None:
+    amount = PartBudget.objects.filter(year=year).values_list("amount", flat=True).first()
+    return None if amount is None else Decimal(amount)
