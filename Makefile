@@ -4,6 +4,7 @@ PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
@@ -19,10 +20,15 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test,postgres,demo]'
 	@touch $(STAMP)
 
+# npm: axe-core for the browser tests (tests/ui); jsQR is vendored in static/vendor/jsqr from the same lock.
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $(NODE_STAMP)
+
 messages: $(STAMP)
 	$(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules -v 0
 
-setup: system-deps $(STAMP) messages
+setup: system-deps $(STAMP) $(NODE_STAMP) messages
 
 run: setup
 	$(PY) manage.py migrate --no-input
@@ -44,4 +50,4 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff format --check .
 
 clean:
-	rm -rf $(VENV) var staticfiles .pytest_cache
+	rm -rf $(VENV) var staticfiles .pytest_cache node_modules

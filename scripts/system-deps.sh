@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Siyana needs (gettext, fping, snmp, snmpd, iproute2, WeasyPrint's pango and
-# harfbuzz, the Noto fonts, poppler-utils, chromium), only those that are missing (CI and fresh machines).
+# harfbuzz, the Noto fonts, poppler-utils, chromium, nodejs/npm), only those that are missing (CI and fresh machines).
 set -euo pipefail
 need=()
 command -v msgfmt >/dev/null 2>&1 || need+=(gettext)
@@ -20,7 +20,10 @@ have_lib libpangoft2-1.0.so.0 || need+=(libpangoft2-1.0-0)
 have_lib libharfbuzz-subset.so.0 || need+=(libharfbuzz-subset0)
 [ -f /usr/share/fonts/truetype/noto/NotoNaskhArabic-Regular.ttf ] || need+=(fonts-noto-core)
 command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
+# npm installs the browser tests' axe-core (package.json; the Makefile's setup runs `npm ci`)
+command -v npm >/dev/null 2>&1 || need+=(nodejs npm)
 # the reports' charts as PNG for the PDF: kaleido 1.x drives Debian's headless Chromium (reports/charts_png.py)
+# and the tablet's browser tests (tests/ui: Playwright drives /usr/bin/chromium; Arabic needs fonts-noto-core above)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
