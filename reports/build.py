@@ -25,7 +25,7 @@ from netmon.choices import OutageContext, check_label
 from reports import faults as fault_figures
 from reports import helpdesk, selectors
 from reports.periods import Quarter
-from reports.tables import ROW, Column, Table, round_value
+from reports.tables import LTR, ROW, Column, Table, round_value
 
 #: Resolution-time bins in working hours: [low, high); the last is open-ended. 7 h is one school day.
 RESOLUTION_BINS = [0, 1, 2, 4, 7, 14, 35, 70]
@@ -465,7 +465,7 @@ def _distribution(figures: helpdesk.PeriodFigures) -> Table:
         span = f"{low}–{high}" if np.isfinite(high) else f"{low}+"
         rows.append([span, n, 100.0 * n / total if total else None])
     columns = [
-        Column("hours", _("Working hours to resolution")),
+        Column("hours", _("Working hours to resolution"), LTR),
         Column("tickets", _("Tickets"), "int"),
         Column("share", _("Share (%)"), "pct"),
     ]
@@ -517,7 +517,7 @@ def _outage_list(figures: fault_figures.FaultFigures, school_names, outage_actio
             done.get(o.ticket_id, "") if pd.notna(o.ticket_id) else "",
         ])  # fmt: skip
     columns = [
-        Column("asset_tag", _("Asset tag")),
+        Column("asset_tag", _("Asset tag"), LTR),
         Column("device", _("Device")),
         Column("school", _("School")),
         Column("check", _("Check")),
@@ -527,7 +527,7 @@ def _outage_list(figures: fault_figures.FaultFigures, school_names, outage_actio
         Column("hours", _("Duration in the quarter (hours)"), "hours"),
         Column("in_hours", _("In working hours (hours)"), "hours"),
         Column("outside_hours", _("Outside working hours (hours)"), "hours"),
-        Column("ticket", _("Ticket")),
+        Column("ticket", _("Ticket"), LTR),
         Column("actions", _("Corrective actions taken")),
     ]
     note = _(
@@ -630,7 +630,7 @@ def _top_assets(figures, fault_assets: pd.DataFrame, period: helpdesk.Period, sc
         for r in both.itertuples()
     ]
     columns = [
-        Column("asset_tag", _("Asset tag")),
+        Column("asset_tag", _("Asset tag"), LTR),
         Column("device", _("Device")),
         Column("school", _("School")),
         Column("tickets", _("Fault tickets"), "int"),
@@ -662,9 +662,9 @@ def _action_register(actions: pd.DataFrame, parts: pd.DataFrame, school_names, t
     columns = [
         Column("started", _("Started"), "datetime"),
         Column("ended", _("Ended"), "datetime"),
-        Column("ticket", _("Ticket")),
+        Column("ticket", _("Ticket"), LTR),
         Column("school", _("School")),
-        Column("asset", _("Asset tag")),
+        Column("asset", _("Asset tag"), LTR),
         Column("technician", _("Technician")),
         Column("type", _("Action")),
         Column("outcome", _("Outcome")),
@@ -686,7 +686,7 @@ def _parts(parts: pd.DataFrame) -> Table:
         )
         rows = [[code, name, int(g["quantity"]), float(g["cost"])] for (code, name), g in grouped.iterrows()]
     columns = [
-        Column("code", _("Part code")),
+        Column("code", _("Part code"), LTR),
         Column("name", _("Spare part")),
         Column("quantity", _("Quantity"), "int"),
         Column("cost", _("Cost"), "money"),

@@ -19,13 +19,15 @@ NUMERIC = frozenset(DECIMALS)
 
 #: A column of this kind takes each row's kind from `Table.row_kinds` (the summary's mixed figures).
 ROW = "row"
+#: Text that reads left to right even in an Arabic page (codes, ticket numbers, "0–1" ranges).
+LTR = "ltr"
 
 
 @dataclass(frozen=True)
 class Column:
     key: str
     label: str
-    kind: str = "text"  # text · int · hours · pct · money · avg · datetime · row
+    kind: str = "text"  # text · ltr · int · hours · pct · money · avg · datetime · row
     signed: bool = False  # a change: shown with its sign ("+3", "-1.5")
 
 

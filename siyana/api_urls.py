@@ -7,6 +7,7 @@ from assets.api import views as assets_api
 from assets.api.imports import ImportView
 from maintenance.api import views as maintenance_api
 from netmon.api import views as netmon_api
+from reports.api import QuarterlyReportView
 
 router = DefaultRouter()
 router.register("directorates", assets_api.DirectorateViewSet)
@@ -32,5 +33,6 @@ urlpatterns = [
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("auth/token/", obtain_auth_token, name="api-token"),
     path("import/", ImportView.as_view(), name="api-import"),
+    path("reports/quarterly/", QuarterlyReportView.as_view(), name="api-reports-quarterly"),
     path("", include(router.urls)),
 ]

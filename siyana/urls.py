@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("assets.urls")),
     path("monitoring/", include("netmon.urls")),
     path("notifications/", include("notifications.urls")),
+    path("reports/", include("reports.urls")),
     path("", include("maintenance.urls")),
 ]
 # MEDIA_URL is deliberately not served, not even with DEBUG: uploads (ticket photos and

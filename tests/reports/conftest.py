@@ -83,14 +83,20 @@ def world(amman, directorate, school, other_school, circuits, users) -> World:
     Holiday.objects.create(name="رأس السنة", start_date=dt.date(2025, 1, 1), end_date=dt.date(2025, 1, 1))
     SlaPolicy.objects.filter(priority="normal", category="").update(resolve_hours=Decimal("12"))
     urgent = SlaPolicy.objects.get(priority="urgent", category="")
-    SlaPolicy.objects.create(priority="high", category="network", response_hours=Decimal("1"), resolve_hours=Decimal("2"))
+    SlaPolicy.objects.create(
+        priority="high", category="network", response_hours=Decimal("1"), resolve_hours=Decimal("2")
+    )
 
     maker = Manufacturer.objects.create(name="Cisco")
     models = {c: AssetModel.objects.create(manufacturer=maker, name=f"M-{c}", category=c) for c in
               ("switch", "router", "access_point")}  # fmt: skip
     a1 = Asset.objects.create(asset_tag="NET-SW-01", name="مبدل المختبر", asset_model=models["switch"], school=school)
-    a2 = Asset.objects.create(asset_tag="NET-RT-02", name="موجه المدرسة", asset_model=models["router"], school=other_school)
-    a3 = Asset.objects.create(asset_tag="NET-AP-03", name="نقطة وصول", asset_model=models["access_point"], school=school)
+    a2 = Asset.objects.create(
+        asset_tag="NET-RT-02", name="موجه المدرسة", asset_model=models["router"], school=other_school
+    )
+    a3 = Asset.objects.create(
+        asset_tag="NET-AP-03", name="نقطة وصول", asset_model=models["access_point"], school=school
+    )
     c1, c2 = circuits
     ta1 = Target.objects.create(asset=a1, address="127.0.0.11", circuit=c1, snmp_enabled=False)
     ta2 = Target.objects.create(asset=a2, address="127.0.0.12", circuit=c2)
@@ -170,7 +176,8 @@ def world(amman, directorate, school, other_school, circuits, users) -> World:
     p2 = SparePart.objects.create(code="=SUM(A1)", name="منفذ ليفي", quantity_on_hand=10, unit_cost=Decimal("40"))
     PartBudget.objects.create(year=2025, amount=Decimal("1200"))
     ca0, _ = services.action_log(ticket=t[0].pk, by=tech, action_type="diagnosis", outcome="done",
-                                 started_at=at(2024, 11, 5, 9, 0), parts=[(p1, 1)], at=at(2024, 11, 5, 9, 30))  # fmt: skip
+                                 started_at=at(2024, 11, 5, 9, 0), parts=[(p1, 1)],
+                                 at=at(2024, 11, 5, 9, 30))  # fmt: skip
     ca1, _ = services.action_log(ticket=t[4].pk, by=tech, action_type="repair", outcome="done", asset=a1,
                                  started_at=at(2025, 2, 10, 10, 30), ended_at=at(2025, 2, 10, 11, 30),
                                  parts=[(p1, 2)], at=at(2025, 2, 10, 11, 30))  # fmt: skip
