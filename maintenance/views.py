@@ -70,6 +70,8 @@ from maintenance.models import (
     TicketEntry,
     TicketFeedback,
 )
+from maintenance.sla_services import SlaReader
+from maintenance.templatetags.sla import sla_badge_html
 
 #: Why a ticket was closed, as the services record it.
 CLOSE_REASONS = {value: label for value, label, _colour in CloseReason.CHOICES}
@@ -96,11 +98,9 @@ def _ticket_link(ticket: Ticket):
 
 
 def _due_cell(ticket: Ticket):
-    if ticket.resolve_due_at is None or ticket.status == TicketStatus.CLOSED:
-        return EMPTY
-    overdue = ticket.resolve_due_at < timezone.now() and ticket.status != TicketStatus.RESOLVED
-    text = display_value(ticket.resolve_due_at)
-    return format_html('<span class="badge text-bg-danger">{}</span>', text) if overdue else text
+    """The SLA badge of the clock that matters now (read for the whole page at once: TicketListView)."""
+    reading = getattr(ticket, "sla_reading", None) or SlaReader().read(ticket)
+    return sla_badge_html(reading.current) or EMPTY
 
 
 def is_school_staff(user) -> bool:
@@ -124,8 +124,16 @@ class TicketListView(ObjectListView):
         Column("assigned_to", sort="assigned_to__username"),
         Column("source", sort="source", choices=TicketSource),
         Column("opened_at", sort="opened_at"),
-        Column("resolve_due_at", sort="resolve_due_at", render_fn=_due_cell),
+        Column("resolve_due_at", label=gettext_lazy("SLA"), sort="resolve_due_at", render_fn=_due_cell),
     ]
+
+    def paginate_queryset(self, queryset, page_size):
+        # One SlaReader for the page: the SLA policies and holidays are loaded once for every row's badge.
+        paginator, page, tickets, is_paginated = super().paginate_queryset(queryset, page_size)
+        reader, tickets = SlaReader(), list(tickets)
+        for ticket in tickets:
+            ticket.sla_reading = reader.read(ticket)
+        return paginator, page, tickets, is_paginated
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)

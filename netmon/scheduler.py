@@ -10,7 +10,10 @@ arriving together.
 
 `StandalonePoller` is the embedded mode (`manage.py poll`): claim → probe → record in one
 process, one event loop and one SNMP engine for its whole life. The Celery tasks in
-`netmon.tasks` run the very same steps, spread over workers.
+`netmon.tasks` run the very same steps, spread over workers. Without a broker, shard 0 also
+runs the SLA escalation every minute (`maintenance.sla_services.escalate_due`; with Celery,
+beat runs it on the `tickets` queue): the poller is the one process of the embedded mode
+that runs for ever and already turns faults into tickets.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Mod
 from django.utils import timezone
 
+from maintenance import sla_services
 from netmon import services
 from netmon.cycle import Outcome, Prober, ProbeSettings
 from netmon.models import PollerStatus, Target
@@ -39,6 +43,7 @@ from netmon.models import PollerStatus, Target
 log = logging.getLogger("netmon.poller")
 
 HOUSEKEEPING_EVERY = timedelta(minutes=5)
+ESCALATE_EVERY = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -208,6 +213,7 @@ class StandalonePoller:
         loop.run_until_complete(prober.__aenter__())
         heartbeat = Heartbeat(self.name, mode="standalone", shard=str(self.shard))
         last_housekeeping = timezone.now() - HOUSEKEEPING_EVERY
+        last_escalation = timezone.now() - ESCALATE_EVERY
         log.info("poller %s started (shard %s, batch %d)", self.name, self.shard, self.batch_size)
         try:
             while not self.stop.is_set():
@@ -218,6 +224,9 @@ class StandalonePoller:
                 if self.shard.index == 0 and timezone.now() - last_housekeeping >= HOUSEKEEPING_EVERY:
                     last_housekeeping = timezone.now()
                     self.housekeeping()
+                if self.shard.index == 0 and timezone.now() - last_escalation >= ESCALATE_EVERY:
+                    last_escalation = timezone.now()
+                    self.escalate()
                 self.stop.wait(self.idle_time())
         finally:
             loop.run_until_complete(prober.__aexit__(None, None, None))
@@ -284,3 +293,11 @@ class StandalonePoller:
             services.rollup_and_prune(timezone.now())
         except Exception:
             log.exception("sample roll-up failed")
+
+    def escalate(self) -> int:
+        """Escalate the tickets whose SLA clocks call for it (embedded mode; Celery beat does it otherwise)."""
+        try:
+            return sla_services.escalate_due(now=timezone.now())
+        except Exception:  # a failed escalation run must not stop the poller: the next minute retries
+            log.exception("SLA escalation failed")
+            return 0

@@ -21,6 +21,7 @@ from maintenance.models import (
     TicketEntry,
 )
 from maintenance.services import EDITABLE_FIELDS
+from maintenance.sla_services import SlaReader, SlaState
 
 
 class TicketEntrySerializer(serializers.ModelSerializer):
@@ -46,10 +47,28 @@ class TicketAttachmentSerializer(serializers.ModelSerializer):
         return request.build_absolute_uri(url) if request else url
 
 
+class SlaClockSerializer(serializers.Serializer):
+    """One SLA clock read now (maintenance.sla_services): working time, the ticket's calendar."""
+
+    state = serializers.ChoiceField(choices=SlaState.choices(), help_text="ok, at_risk, breached, paused, met, none")
+    running = serializers.BooleanField()
+    due_at = serializers.DateTimeField(allow_null=True, help_text="When it is (or was) due; on hold: if resumed now.")
+    breached = serializers.BooleanField()
+    target_seconds = serializers.IntegerField(allow_null=True)
+    remaining_seconds = serializers.IntegerField(allow_null=True, help_text="Working seconds left; negative: late.")
+    percent_used = serializers.FloatField(allow_null=True)
+
+
+class SlaSerializer(serializers.Serializer):
+    response = SlaClockSerializer()
+    resolution = SlaClockSerializer()
+
+
 class TicketSerializer(serializers.ModelSerializer):
     """A ticket as read (and as returned after every write)."""
 
     display = serializers.SerializerMethodField()
+    sla = serializers.SerializerMethodField()
     assigned_to = serializers.StringRelatedField()
     entries = TicketEntrySerializer(many=True, read_only=True)
 
@@ -81,6 +100,9 @@ class TicketSerializer(serializers.ModelSerializer):
             "response_due_at",
             "resolve_due_at",
             "escalation_level",
+            "escalated_at",
+            "sla_policy",
+            "sla",
             "resolved_at",
             "closed_at",
             "close_reason",
@@ -96,6 +118,13 @@ class TicketSerializer(serializers.ModelSerializer):
 
     def get_display(self, obj) -> str:
         return str(obj)
+
+    @extend_schema_field(SlaSerializer)
+    def get_sla(self, obj) -> dict:
+        # One reader per response: a page of tickets loads the policies and holidays once.
+        reader = self.context.setdefault("sla_reader", SlaReader())
+        reading = reader.read(obj)
+        return SlaSerializer({"response": reading.response.as_dict(), "resolution": reading.resolution.as_dict()}).data
 
 
 class TicketCreateSerializer(ScopedRelatedFieldsMixin, serializers.ModelSerializer):
