@@ -60,7 +60,7 @@ from maintenance import sla
 from maintenance.choices import EntryKind, EscalationLevel, TicketStatus
 from maintenance.models import SlaPolicy, Ticket, TicketEntry
 from maintenance.sla import WorkCalendar, add_working_time, ticket_sla, working_seconds
-from maintenance.sla_calendar import holidays_between, work_calendar
+from maintenance.sla_calendar import calendar_for, holidays_between, work_calendar
 from notifications.choices import Channel
 from notifications.services import Ref, enqueue, site_url
 
@@ -115,10 +115,7 @@ def policy_for(*, priority: str, category: str) -> SlaPolicy | None:
 
 def ticket_calendar(ticket: Ticket) -> WorkCalendar:
     """The school's calendar for a ticket at a school, else the national one (see the module's decisions)."""
-    rows = Holiday.objects.filter(holidays_between(ticket.opened_at, None)).only(
-        "start_date", "end_date", "school_id", "directorate_id"
-    )
-    return work_calendar(ticket.school if ticket.school_id else None, rows)
+    return calendar_for(ticket.school if ticket.school_id else None, start=ticket.opened_at, end=None)
 
 
 def status_histories(ticket_ids: Iterable[int]) -> dict[int, list[tuple[datetime, str]]]:
@@ -170,7 +167,7 @@ def _as_of(ticket: Ticket, history: Sequence[tuple[datetime, str]]) -> datetime:
     return max(moments)
 
 
-def _due_times(ticket: Ticket, clocks: sla.TicketSla | None) -> dict[str, datetime | None]:
+def _due_times(clocks: sla.TicketSla | None) -> dict[str, datetime | None]:
     if clocks is None:
         return {"response_due_at": None, "resolve_due_at": None}
     return {"response_due_at": clocks.response.due_at, "resolve_due_at": clocks.resolution.due_at}
@@ -188,14 +185,11 @@ def sla_refresh(ticket: Ticket, *, history: Sequence[tuple[datetime, str]] | Non
     if history is None:
         history = status_histories([ticket.pk]).get(ticket.pk, []) if ticket.pk else []
     policy = policy_for(priority=ticket.priority, category=ticket.category)
-    clocks = ticket_clocks(
-        ticket,
-        now=_as_of(ticket, history),
-        policy=policy,
-        calendar=ticket_calendar(ticket),
-        history=history,
-    )
-    values: dict[str, object] = {"sla_policy_id": policy.pk if policy else None, **_due_times(ticket, clocks)}
+    clocks = None
+    if policy is not None:
+        calendar = ticket_calendar(ticket)
+        clocks = ticket_clocks(ticket, now=_as_of(ticket, history), policy=policy, calendar=calendar, history=history)
+    values: dict[str, object] = {"sla_policy_id": policy.pk if policy else None, **_due_times(clocks)}
     changed = []
     for attname, value in values.items():
         if getattr(ticket, attname) != value:
@@ -225,7 +219,8 @@ def sla_recompute(*, include_closed: bool = False, batch_size: int = 500) -> tup
             fields = sla_refresh(ticket, history=histories.get(ticket.pk, []))
             if fields:
                 changed += 1
-                Ticket.objects.filter(pk=ticket.pk).update(**{f: getattr(ticket, f) for f in fields})
+                attnames = [Ticket._meta.get_field(f).attname for f in fields]
+                Ticket.objects.filter(pk=ticket.pk).update(**{a: getattr(ticket, a) for a in attnames})
         last_pk = batch[-1].pk
 
 
@@ -496,7 +491,7 @@ def escalate_due(*, now: datetime | None = None, limit: int = 500) -> int:
 def _heal_due_times(ticket: Ticket, clocks: sla.TicketSla) -> None:
     """A running ticket's due columns equal its clocks' due times; when they do not (a holiday
     was added or removed since they were written), write the right ones."""
-    fresh = _due_times(ticket, clocks)
+    fresh = _due_times(clocks)
     if any(getattr(ticket, name) != value for name, value in fresh.items()):
         Ticket.objects.filter(pk=ticket.pk, status__in=RUNNING_STATUSES).update(**fresh)
         for name, value in fresh.items():

@@ -23,6 +23,7 @@ from assets.models import Holiday, School
 from maintenance import services, sla_services
 from maintenance.choices import HoldReason, ReportResult, TicketSource, TicketStatus
 from maintenance.models import SlaPolicy, Ticket
+from maintenance.sla import working_seconds
 from maintenance.sla_services import SlaReader, SlaState
 from maintenance.templatetags.sla import sla_badge_html
 from netmon import services as netmon_services
@@ -170,7 +171,7 @@ def test_on_hold_across_a_weekend_moves_the_due_time_by_the_paused_working_time(
     # paused working time: Thu 12:00–14:30 (2.5) + Sun 07:30–10:00 (2.5) = 5 h
     # 30 h from Sun 10:00 = 4.5 + Mon 7 + Tue 7 + Wed 7 + Thu 12 07:30 + 4.5 → Thu 12 12:00
     assert dues(ticket) == (at(5, 10), at(12, 12))
-    assert sla_services.working_seconds(sla_services.ticket_calendar(ticket), at(11, 14), at(12, 12)) == 5 * HOUR
+    assert working_seconds(sla_services.ticket_calendar(ticket), at(11, 14), at(12, 12)) == 5 * HOUR
 
 
 def test_reopen_resumes_the_resolution_clock_where_it_stopped(open_ticket, tech, head):
