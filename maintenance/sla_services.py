@@ -358,9 +358,13 @@ class SlaReader:
     """Reads the clocks of many tickets at one moment, loading the policies and holidays once.
 
     One per page or API response (the template tag keeps one per render, the serializer one
-    per response): the holidays are loaded from the earliest opening seen, again only when an
-    older ticket comes along.
+    per response). The holidays are loaded from a year before the first opening seen (a few
+    dozen rows a year), so a list ordered newest first does not load them again for every
+    row; `read_many` loads them once from the earliest opening of its tickets.
     """
+
+    #: How far before an opening the holidays are loaded (a page's tickets are rarely further apart).
+    LOOKBACK = timedelta(days=366)
 
     def __init__(self, now: datetime | None = None) -> None:
         self.now = now or timezone.now()
@@ -379,9 +383,9 @@ class SlaReader:
     def calendar(self, ticket: Ticket) -> WorkCalendar:
         opened = timezone.localdate(ticket.opened_at, timezone.get_default_timezone())
         if self._since is None or opened < self._since:
-            self._since = opened
+            self._since = opened - self.LOOKBACK
             self._holidays = list(
-                Holiday.objects.filter(holidays_between(opened, None)).only(
+                Holiday.objects.filter(holidays_between(self._since, None)).only(
                     "start_date", "end_date", "school_id", "directorate_id"
                 )
             )
@@ -393,6 +397,11 @@ class SlaReader:
 
     def read(self, ticket: Ticket) -> TicketReading:
         return read_ticket(ticket, now=self.now, policy=self.policy(ticket), calendar=self.calendar(ticket))
+
+    def read_many(self, tickets: Sequence[Ticket]) -> list[TicketReading]:
+        if tickets:
+            self.calendar(min(tickets, key=lambda t: t.opened_at))  # the holidays of them all, in one query
+        return [self.read(ticket) for ticket in tickets]
 
 
 def format_working_time(seconds: int) -> str:

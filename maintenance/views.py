@@ -130,9 +130,9 @@ class TicketListView(ObjectListView):
     def paginate_queryset(self, queryset, page_size):
         # One SlaReader for the page: the SLA policies and holidays are loaded once for every row's badge.
         paginator, page, tickets, is_paginated = super().paginate_queryset(queryset, page_size)
-        reader, tickets = SlaReader(), list(tickets)
-        for ticket in tickets:
-            ticket.sla_reading = reader.read(ticket)
+        tickets = list(tickets)
+        for ticket, reading in zip(tickets, SlaReader().read_many(tickets), strict=True):
+            ticket.sla_reading = reading
         return paginator, page, tickets, is_paginated
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:

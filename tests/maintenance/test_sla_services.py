@@ -16,7 +16,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from django.template import Context, Template
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
 from assets.models import Holiday, School
@@ -352,3 +354,24 @@ def test_the_ticket_api_carries_the_sla_clocks(api_for, open_ticket, head):
     assert resolution["due_at"] == "2026-03-02T10:00:00+03:00" and resolution["target_seconds"] == 8 * HOUR
     listed = api_for(head).get("/api/tickets/", HTTP_ACCEPT_LANGUAGE="en").json()
     assert listed["results"][0]["sla"]["resolution"]["state"] == "breached"
+
+
+def test_the_sla_timers_cost_the_same_queries_for_any_number_of_rows(client, api_for, open_ticket, head, other_school):
+    client.force_login(head)
+    client.cookies["django_language"] = "en"
+    api = api_for(head)
+    for _ in range(2):
+        open_ticket(opened_at=at(1, 9))
+
+    def queries() -> tuple[int, int]:
+        with CaptureQueriesContext(connection) as page:
+            assert client.get("/tickets/?open=true").status_code == 200
+        with CaptureQueriesContext(connection) as listed:
+            assert api.get("/api/tickets/", HTTP_ACCEPT_LANGUAGE="en").status_code == 200
+        return len(page), len(listed)
+
+    few = queries()
+    for n in range(8):  # newer and older ones, at three calendars
+        opened = at(2, 9) if n < 4 else at(12, 9, month=2)
+        open_ticket(opened_at=opened, priority="urgent", school=other_school if n % 2 else None, location=None)
+    assert queries() == few
