@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.urls import path
 
 from assets.urls import crud
-from maintenance import views
+from maintenance import views, views_print
 
 app_name = "maintenance"
 
@@ -28,6 +28,8 @@ urlpatterns = [
     path("tickets/<int:pk>/report/", views.TicketReportView.as_view(), name="ticket_report"),
     path("tickets/<int:pk>/feedback/", views.TicketFeedbackView.as_view(), name="ticket_feedback"),
     path("tickets/<int:pk>/merge/", views.TicketMergeView.as_view(), name="ticket_merge"),
+    path("tickets/<int:pk>/print/", views_print.TicketPrintView.as_view(), name="ticket_print"),
+    path("tickets/<int:pk>/pdf/", views_print.TicketPdfView.as_view(), name="ticket_pdf"),
     path("attachments/<int:pk>/", views.AttachmentDownloadView.as_view(), name="attachment_download"),
     path("actions/", views.CorrectiveActionListView.as_view(), name="correctiveaction_list"),
     path("actions/<int:pk>/correct/", views.ActionCorrectView.as_view(), name="action_correct"),
