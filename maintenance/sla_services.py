@@ -483,6 +483,7 @@ def escalate_due(*, now: datetime | None = None, limit: int = 500) -> int:
         return 0
     histories = status_histories(t.pk for t in tickets)
     reader = SlaReader(now)
+    reader.calendar(min(tickets, key=lambda t: t.opened_at))  # the holidays of them all, in one query
     made = 0
     for ticket in tickets:
         history = histories.get(ticket.pk, [])
