@@ -23,10 +23,13 @@ recipient's language). URLs are absolute: build them with `services.site_url(pat
 | `ticket_resolved`  | number, feedback_url | title, public_reply |
 | `ticket_escalated` | number, level, ticket_url | due_at (datetime), school, title |
 | `ticket_assigned`  | number, title, ticket_url | school |
+| `ticket_objected`  | number, reason, ticket_url | school, title |
+| `ticket_urgent`    | number, title, ticket_url | school |
 
 - `number`: the ticket number ("2026-000123"); `title`: its short description;
   `school`: the school's name; `status`: the new status's label;
   `public_reply`: the reply the requester may read (never an internal note);
+  `reason`: the requester's reason for objecting to the solution;
   `level`: the escalation level's label (e.g. "IT head"); `due_at`: when the escalated
   ticket is due; `lookup_url`: the public look-up page; `feedback_url`: where the
   requester accepts or objects; `ticket_url`: the ticket's staff page.
@@ -68,6 +71,8 @@ NOTICES: dict[str, Notice] = {
     "ticket_resolved": _notice(_("Ticket resolved"), "number feedback_url", "title public_reply"),
     "ticket_escalated": _notice(_("Ticket escalated"), "number level ticket_url", "due_at school title"),
     "ticket_assigned": _notice(_("Ticket assigned"), "number title ticket_url", "school"),
+    "ticket_objected": _notice(_("Requester objected"), "number reason ticket_url", "school title"),
+    "ticket_urgent": _notice(_("Urgent automatic ticket"), "number title ticket_url", "school"),
 }
 
 

@@ -45,6 +45,19 @@ CONTEXTS = {
         "school": "Al-Amal Girls School",
         "ticket_url": "http://127.0.0.1:8000/tickets/7/",
     },
+    "ticket_objected": {
+        "number": "2026-000123",
+        "reason": "The printer still jams on every page.",
+        "title": "Printer",
+        "school": "Al-Amal Girls School",
+        "ticket_url": "http://127.0.0.1:8000/tickets/7/",
+    },
+    "ticket_urgent": {
+        "number": "2026-000123",
+        "title": "Core switch of the directorate does not answer ping",
+        "school": "Al-Amal Girls School",
+        "ticket_url": "http://127.0.0.1:8000/tickets/7/",
+    },
 }
 ARABIC_LETTERS = re.compile(r"[\u0600-\u06FF]")
 LRM = "\u200e"
