@@ -268,6 +268,30 @@ NOTIFY_SMS_TOKEN_HEADER = env_str("NOTIFY_SMS_TOKEN_HEADER", "Authorization")
 NOTIFY_SMS_TOKEN_SCHEME = env_str("NOTIFY_SMS_TOKEN_SCHEME", "Bearer")  # empty: the header is the bare token
 NOTIFY_SMS_TIMEOUT = env_int("NOTIFY_SMS_TIMEOUT", 10, minimum=1)
 
+# The cache: rate limits of the public pages. Redis when REDIS_URL is set, so that every web
+# process counts the same tries; else each process's own memory (one process: `make run`).
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "siyana",
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "siyana"}}
+
+# The requester's public pages (no account): look a ticket up by number and phone (/track/),
+# answer a resolution by its signed link. See maintenance/public.py.
+PUBLIC_LOOKUP_PER_IP = env_int("PUBLIC_LOOKUP_PER_IP", 10, minimum=1)  # look-ups per client address…
+PUBLIC_LOOKUP_PER_NUMBER = env_int("PUBLIC_LOOKUP_PER_NUMBER", 5, minimum=1)  # …failed ones per ticket number…
+PUBLIC_LOOKUP_WINDOW_SECONDS = env_int("PUBLIC_LOOKUP_WINDOW_SECONDS", 600, minimum=1)  # …per window
+# Reverse proxies in front of the web service that append the client's address to
+# X-Forwarded-For (0: none, REMOTE_ADDR is the client). Behind a proxy, set it: else every
+# requester shares the proxy's address and its rate limit.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
+FEEDBACK_LINK_DAYS = env_int("FEEDBACK_LINK_DAYS", 30, minimum=1)  # how long a resolution's answer link works
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
