@@ -1,17 +1,21 @@
 """The ticket pages. URL names follow `maintenance:<model>_<list|detail|add|edit>`, plus one
 POST endpoint per piece of ticket work (`ticket_transition`, `ticket_assign`, …) and the
-scoped file downloads (`attachment_download`, `action_photo`)."""
+scoped file downloads (`attachment_download`, `action_photo`). The requester's pages without
+an account are `public_lookup`, `public_ticket` and `public_feedback` (maintenance.views_public)."""
 
 from __future__ import annotations
 
 from django.urls import path
 
 from assets.urls import crud
-from maintenance import views, views_print
+from maintenance import views, views_print, views_public
 
 app_name = "maintenance"
 
 urlpatterns = [
+    path("track/", views_public.LookupView.as_view(), name="public_lookup"),
+    path("track/answer/<str:token>/", views_public.PublicFeedbackView.as_view(), name="public_feedback"),
+    path("track/<str:number>/", views_public.PublicTicketView.as_view(), name="public_ticket"),
     path("tickets/request/", views.TicketRequestView.as_view(), name="ticket_request"),
     *crud(
         "tickets",
