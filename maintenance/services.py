@@ -33,11 +33,11 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from core.roles import Role, user_role
-from maintenance import sla_services, uploads
+from maintenance import notify, sla_services, uploads
 from maintenance.choices import (
     CloseReason,
     EntryKind,
@@ -293,7 +293,8 @@ def _apply_transition(
         kind = EntryKind.STATUS
     if close_reason:
         entry_data["close_reason"] = close_reason
-    ticket_entry_add(ticket, kind=kind, at=at, text=reason.strip(), data=entry_data, author=by, public=True)
+    entry = ticket_entry_add(ticket, kind=kind, at=at, text=reason.strip(), data=entry_data, author=by, public=True)
+    notify.status_changed(ticket, entry=entry, by=by)  # queued in this transaction, sent after it commits
     return fields
 
 
@@ -419,6 +420,7 @@ def ticket_create(
             at=opened_at,
             data={"ticket": suspect.pk, "number": suspect.number},
         )
+    notify.ticket_opened(ticket)
     return ticket
 
 
@@ -436,10 +438,14 @@ def ticket_request_create(
     requester_phone: str = "",
     requester_email: str = "",
     attachments: Sequence = (),
+    language: str | None = None,
     at: datetime | None = None,
 ) -> Ticket:
     """A school's request, filed by its staff: the school is theirs, the source the school portal,
-    and the requester fields default to the signed-in person's name, e-mail and phone."""
+    and the requester fields default to the signed-in person's name, e-mail and phone.
+
+    `language` is the one the request was filed in (default: the active language, i.e. the
+    page's or the API request's); the requester's notices are sent in it (maintenance.notify)."""
     profile = getattr(by, "profile", None)
     school = getattr(profile, "school", None)
     if school is None:
@@ -461,6 +467,7 @@ def ticket_request_create(
         requester_name=requester_name or by.get_full_name() or by.get_username(),
         requester_phone=requester_phone or getattr(profile, "phone", ""),
         requester_email=requester_email or by.email,
+        entry_data={"language": notify.supported_language(language or translation.get_language())},
     )
     for upload in attachments:
         attachment_add(ticket=ticket, file=upload, by=by, public=True, at=at)
@@ -524,6 +531,7 @@ def ticket_assign(*, ticket: Ticket | int, assignee, by, expected_version: int |
         author=by,
         data={"to": assignee.pk, "to_name": assignee.get_username(), "from": previous.pk if previous else None},
     )
+    notify.ticket_assigned(fresh, assignee=assignee, by=by)
     if fresh.status in (S.NEW, S.REOPENED):
         fields += _apply_transition(fresh, S.ASSIGNED, by=by, at=at)
     _save(fresh, fields)
@@ -543,6 +551,8 @@ def ticket_comment(*, ticket: Ticket | int, by, text: str, public: bool = False,
     pk = _pk(ticket)
     current = Ticket.objects.get(pk=pk)
     entry = ticket_entry_add(current, kind=EntryKind.COMMENT, at=at, text=text, author=by, public=public)
+    if public:
+        notify.public_reply(current, entry=entry, by=by)
     if public and current.first_response_at is None and is_staff(by):
         fresh = _claim(pk, None)
         fields = _mark_first_response(fresh, at=at, by=by)
