@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "maintenance",
     "netmon",
     "reports",
+    "tablet",
 ]
 
 MIDDLEWARE = [

@@ -15,6 +15,7 @@ urlpatterns = [
     path("monitoring/", include("netmon.urls")),
     path("notifications/", include("notifications.urls")),
     path("reports/", include("reports.urls")),
+    path("tablet/", include("tablet.urls")),
     path("", include("maintenance.urls")),
 ]
 # MEDIA_URL is deliberately not served, not even with DEBUG: uploads (ticket photos and

@@ -17,7 +17,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCES = ["manage.py", "pyproject.toml", "siyana", "core", "assets", "notifications", "maintenance", "netmon",
-           "reports", "templates", "locale"]
+           "reports", "tablet", "templates", "locale"]
 
 
 @pytest.fixture(scope="module")
