@@ -3,9 +3,13 @@ miss, rate limits (429), CSRF, Arabic right to left and English."""
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 
 import pytest
+import redis
 from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
@@ -14,6 +18,8 @@ from maintenance import public, services
 from maintenance.choices import TicketStatus
 from tests.maintenance.conftest import png
 from tests.maintenance.requester import work_and_resolve
+from tests.netmon.celery_workers import BROKER_URL, REDIS_DB, exclusive_redis_db, redis_client
+from tests.netmon.processes import ROOT
 
 S = TicketStatus
 LOOKUP = "/track/"
@@ -239,3 +245,51 @@ def test_the_session_grant_is_for_the_looked_up_ticket_only(ticket, new_ticket):
     assert client.get(f"/track/{ticket.number}/").status_code == 200
     assert client.get(f"/track/{other.number}/").status_code == 302
     assert en().get(f"/track/{ticket.number}/").status_code == 302  # another browser
+
+
+@pytest.fixture
+def redis_cache(settings):
+    """The cache in the suite's private Redis database (locked, flushed), as with REDIS_URL set."""
+    client = redis_client()
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        pytest.skip(f"Redis at 127.0.0.1:6379 did not answer: {exc}")
+    with exclusive_redis_db() as ours:
+        if not ours:
+            pytest.skip(f"Redis database {REDIS_DB} stayed in use by another run of the tests")
+        client.flushdb()
+        settings.CACHES = {
+            "default": {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": BROKER_URL,
+                "KEY_PREFIX": "siyana",
+            }
+        }
+        try:
+            yield client
+        finally:
+            client.flushdb()
+            client.close()
+
+
+def test_with_redis_every_web_process_counts_the_same_tries(ticket, redis_cache, tmp_path):
+    # another web process — its own Python, configured by REDIS_URL — spends 9 of the address's 10 tries
+    spend = (
+        "import django; django.setup(); from maintenance import public; "
+        "print(sum(public.try_lookup(ip='198.51.100.9', number=f'2026-99990{i}') for i in range(9)))"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "CELERY_BROKER_URL")}
+    env.update(DJANGO_SETTINGS_MODULE="siyana.settings", DATA_DIR=str(tmp_path), REDIS_URL=BROKER_URL)
+    run = subprocess.run([sys.executable, "-c", spend], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "9"
+    client = en()
+    assert look_up(client, "2026-999998", "0790000009", ip="198.51.100.9").status_code == 404  # the 10th
+    assert look_up(client, ticket.number, "0790000001", ip="198.51.100.9").status_code == 429
+    assert 0 < redis_cache.ttl("siyana:1:siyana:public:ip:198.51.100.9") <= 600  # the window lives in Redis
+
+
+def test_the_sign_in_page_leads_requesters_to_the_look_up():
+    html = page(en().get(reverse("login")))
+    assert f'href="{LOOKUP}"' in html and "Follow a maintenance request" in html
