@@ -28,7 +28,6 @@ from django.utils.translation import get_language_info, gettext
 from django.views import View
 from PIL import Image, ImageOps
 
-from core.pdf import data_uri, pdf_response, render_pdf
 from core.roles import VIEW, can
 from core.views import ActionPermissionMixin, ScopedQuerysetMixin
 from maintenance import selectors
@@ -89,6 +88,8 @@ def _printed_actions(ticket: Ticket) -> tuple[list[PrintedAction], dict[str, Any
 
 def photo_data_uri(fieldfile) -> str | None:
     """A stored photo scaled down (turned upright by its EXIF tag) as a JPEG data: URI; None if unreadable."""
+    from core.pdf import data_uri  # core.pdf imports WeasyPrint: load it when a form is printed, not with the URLs
+
     try:
         with fieldfile.open("rb") as handle, Image.open(handle) as image:
             if image.format not in ("JPEG", "PNG", "WEBP"):
@@ -185,6 +186,8 @@ class TicketPdfView(TicketFormMixin, View):
     """The QF75-11 PDF, shown in the browser (Arabic unless ?lang=en)."""
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        from core.pdf import pdf_response, render_pdf
+
         ticket = self.get_scoped_object()
         language = print_language(request)
         with translation.override(language):
