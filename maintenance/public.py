@@ -20,7 +20,10 @@ Decisions (and why):
   every FAILED look-up of a ticket number (`PUBLIC_LOOKUP_PER_NUMBER`). Counting only
   failures per number lets a requester look their own ticket up as often as the address
   limit allows, while guessing one ticket's phone from many addresses still stops after a
-  few tries. A window is fixed from its first try (cache.add + incr: atomic in both caches).
+  few tries. The price: five wrong tries on a number, from anywhere, hold that number's
+  look-up for the rest of the window (the requester still gets every notice, and the answer
+  link does not go through the look-up). A window is fixed from its first try (cache.add +
+  incr: atomic in both caches).
 - The answer link: `Signer(salt=FEEDBACK_SALT)` over the ticket's id and the time of the
   resolution it answers, both in base 36 — short enough for an SMS. It expires
   `FEEDBACK_LINK_DAYS` after that resolution (the same for the link in the message and the
@@ -316,6 +319,7 @@ def grant(session, ticket: Ticket, *, now: datetime | None = None) -> None:
         for number, value in (session.get(_SESSION_KEY) or {}).items()
         if now.timestamp() - value[1] < GRANT_SECONDS
     }
+    granted.pop(ticket.number, None)  # the newest grant last: the oldest are the ones dropped
     granted[ticket.number] = [ticket.pk, now.timestamp()]
     session[_SESSION_KEY] = dict(list(granted.items())[-10:])
 

@@ -24,10 +24,12 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.decorators import method_decorator
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
+from django.views.decorators.cache import never_cache
 
 from core.views import apply_validation_error, badge, style_form
 from maintenance import public, services
@@ -76,6 +78,7 @@ class LookupForm(forms.Form):
         return phone
 
 
+@method_decorator(never_cache, name="dispatch")  # a shared school PC: nothing kept to go back to
 class LookupView(View):
     template_name = TEMPLATES + "lookup.html"
 
@@ -118,6 +121,7 @@ class LookupView(View):
         return HttpResponseRedirect(reverse("maintenance:public_ticket", args=[ticket.number]))
 
 
+@method_decorator(never_cache, name="dispatch")
 class PublicTicketView(View):
     template_name = TEMPLATES + "ticket.html"
 
@@ -137,6 +141,7 @@ class PublicTicketView(View):
         return render(request, self.template_name, context)
 
 
+@method_decorator(never_cache, name="dispatch")
 class PublicFeedbackView(View):
     template_name = TEMPLATES + "feedback.html"
 

@@ -112,6 +112,16 @@ def test_the_request_form_records_the_pages_language(staff_with_contacts, school
     assert received.language == "ar" and re.search(f"[{ARABIC}]", received.body)
 
 
+def test_an_api_request_is_answered_in_the_language_the_client_states(staff_with_contacts, school, api_for):
+    client = api_for(staff_with_contacts)
+    for language in ("en", "ar"):
+        title = f"Scanner ({language})"
+        payload = {"title": title, "category": "device", "source": "portal", "description": "no scan"}
+        response = client.post("/api/tickets/", payload, format="json", HTTP_ACCEPT_LANGUAGE=language)
+        assert response.status_code == 201, response.json()
+        assert {m.language for m in messages(Ticket.objects.get(title=title))} == {language}
+
+
 def test_a_ticket_staff_typed_in_tells_the_requester_in_arabic(ticket):
     sent = messages(ticket)
     assert [(m.channel, m.recipient, m.language) for m in sent] == [(Channel.SMS, "0790000001", "ar")]

@@ -293,3 +293,10 @@ def test_with_redis_every_web_process_counts_the_same_tries(ticket, redis_cache,
 def test_the_sign_in_page_leads_requesters_to_the_look_up():
     html = page(en().get(reverse("login")))
     assert f'href="{LOOKUP}"' in html and "Follow a maintenance request" in html
+
+
+def test_the_pages_are_not_kept_in_the_browsers_cache(ticket):
+    client = en()
+    found = look_up(client, ticket.number, "0790000001")
+    for response in (client.get(LOOKUP), found, client.get(found["Location"])):
+        assert "no-store" in response["Cache-Control"]
