@@ -22,7 +22,7 @@ from maintenance.models import CorrectiveAction, SparePart, TechnicalReport, Tic
 from tests.assets.ui_fixtures import far_school
 from tests.factories import make_user
 from tests.maintenance.conftest import png_bytes
-from tests.tablet.conftest import client_for, open_ticket
+from tests.tablet.world import client_for, open_ticket
 
 S = TicketStatus
 pytestmark = pytest.mark.django_db

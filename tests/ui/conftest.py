@@ -1,0 +1,132 @@
+"""Browser tests: Playwright drives Debian's Chromium (/usr/bin/chromium) against pytest-django's
+live server on 127.0.0.1 (see shared RECIPES.md). Never `playwright install`: no browser download.
+
+Safety: Chromium runs with its background networking off, and every context aborts any request
+that is not for 127.0.0.1 (a route handler) — nothing leaves the loopback.
+
+Screenshots go to var/test-artifacts/ui/ (git-ignored), one per step worth looking at.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+# Playwright's sync API keeps an event loop running in the test's thread; the ORM calls the tests
+# make between browser steps are plain synchronous code, so Django's async guard does not apply.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+# The live server on the loopback address itself ("localhost" would be another host name to allow).
+os.environ.setdefault("DJANGO_LIVE_TEST_SERVER_ADDRESS", "127.0.0.1")
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path(os.environ.get("SIYANA_CHROMIUM", "/usr/bin/chromium"))
+AXE = ROOT / "node_modules/axe-core/axe.min.js"
+ARTIFACTS = ROOT / "var/test-artifacts/ui"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-default-apps",
+    "--disable-domain-reliability",
+    "--no-pings",
+    "--metrics-recording-only",
+]
+TABLET = {"width": 768, "height": 1024}
+TABLET_LANDSCAPE = {"width": 1024, "height": 768}
+PHONE = {"width": 390, "height": 844}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "tests/ui/" in str(item.fspath):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium (scripts/system-deps.sh)")
+    return {**browser_type_launch_args, "executable_path": str(CHROMIUM), "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    from django.conf import settings
+
+    return {
+        **browser_context_args,
+        "viewport": TABLET,
+        "has_touch": True,
+        "is_mobile": True,
+        "timezone_id": settings.TIME_ZONE,
+        "locale": "en-US",  # a tablet bought with an English browser: the UI language is still the user's choice
+        "service_workers": "allow",
+    }
+
+
+def _loopback_only(route):
+    host = urlsplit(route.request.url).hostname
+    if host == "127.0.0.1":
+        route.continue_()
+    else:
+        route.abort("blockedbyclient")
+
+
+@pytest.fixture
+def context(context):
+    """Every context refuses any request off the loopback (a safety net under Chromium's own flags)."""
+    context.route(re.compile(r"^(https?|wss?)://"), _loopback_only)
+    return context
+
+
+@pytest.fixture
+def artifacts(request) -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS
+
+
+@pytest.fixture
+def shot(page, artifacts, request):
+    """shot("name"): a full-page screenshot under var/test-artifacts/ui/<test>-<name>.png."""
+    prefix = re.sub(r"[^A-Za-z0-9_.-]+", "-", request.node.name).strip("-")
+
+    def take(name: str, target=None) -> Path:
+        path = artifacts / f"{prefix}-{name}.png"
+        (target or page).screenshot(path=str(path), full_page=True)
+        return path
+
+    return take
+
+
+def axe_violations(page) -> list[dict]:
+    """axe-core's serious and critical violations on the page as it is now."""
+    if not AXE.exists():
+        pytest.fail(f"{AXE} is missing: run `npm ci` (make test does)")
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    return [
+        {"id": v["id"], "impact": v["impact"], "help": v["help"], "nodes": [n["target"] for n in v["nodes"]][:5]}
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+def png_picture(width: int = 64, height: int = 48) -> bytes:
+    """A real photo-like PNG (a gradient), as a tablet's camera would give."""
+    from PIL import Image
+
+    image = Image.new("RGB", (width, height))
+    image.putdata([(x * 4 % 256, y * 5 % 256, 128) for y in range(height) for x in range(width)])
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
