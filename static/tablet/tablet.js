@@ -286,7 +286,7 @@
       li.dataset.status = item.status;
       var title = document.createElement("a");
       title.href = item.ticketUrl;
-      title.className = "fw-semibold d-inline-block py-2";
+      title.className = "fw-semibold tap-link";
       title.textContent = item.ticketLabel;
       li.appendChild(title);
       var line = document.createElement("div");

@@ -17,12 +17,6 @@ from urllib.parse import urlsplit
 
 import pytest
 
-# Playwright's sync API keeps an event loop running in the test's thread; the ORM calls the tests
-# make between browser steps are plain synchronous code, so Django's async guard does not apply.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-# The live server on the loopback address itself ("localhost" would be another host name to allow).
-os.environ.setdefault("DJANGO_LIVE_TEST_SERVER_ADDRESS", "127.0.0.1")
-
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path(os.environ.get("SIYANA_CHROMIUM", "/usr/bin/chromium"))
 AXE = ROOT / "node_modules/axe-core/axe.min.js"
@@ -46,17 +40,61 @@ TABLET_LANDSCAPE = {"width": 1024, "height": 768}
 PHONE = {"width": 390, "height": 844}
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _browser_session_environment():
+    """Set from the first browser test on (this directory's tests run last in the suite).
+
+    Playwright's sync API keeps an event loop running in the test's thread from its start to the
+    end of the session; the ORM calls the tests make between browser steps are plain synchronous
+    code, so Django's async guard does not apply to them. The live server listens on the
+    loopback address itself ("localhost" would be one more host name for the route guard).
+    """
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    os.environ.setdefault("DJANGO_LIVE_TEST_SERVER_ADDRESS", "127.0.0.1")
+    yield
+
+
 def pytest_collection_modifyitems(items):
     for item in items:
         if "tests/ui/" in str(item.fspath):
             item.add_marker(pytest.mark.browser)
 
 
+#: What Chromium's fake camera films: an asset's QR label holding the bare tag (tests/ui/test_tablet.py).
+CAMERA_CODE = "MOE-0001"
+
+
+def label_video(path: Path, text: str, *, width: int = 640, height: int = 480, frames: int = 5) -> Path:
+    """A Y4M video (4:2:0) of a QR label on a grey desk, for --use-file-for-fake-video-capture."""
+    from PIL import Image
+
+    from assets import labels
+
+    label = Image.open(io.BytesIO(labels.qr_png(text, scale=8, border=4))).convert("L")
+    side = min(width, height) - 80
+    frame = Image.new("RGB", (width, height), (120, 120, 120))
+    frame.paste(label.resize((side, side), Image.NEAREST).convert("RGB"), ((width - side) // 2, (height - side) // 2))
+    y, cb, cr = frame.convert("YCbCr").split()
+    half = (width // 2, height // 2)
+    planes = y.tobytes() + cb.resize(half).tobytes() + cr.resize(half).tobytes()
+    with open(path, "wb") as out:
+        out.write(f"YUV4MPEG2 W{width} H{height} F5:1 Ip A1:1 C420jpeg\n".encode())
+        for _ in range(frames):
+            out.write(b"FRAME\n" + planes)
+    return path
+
+
 @pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args):
+def browser_type_launch_args(browser_type_launch_args, tmp_path_factory):
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium (scripts/system-deps.sh)")
-    return {**browser_type_launch_args, "executable_path": str(CHROMIUM), "args": CHROMIUM_ARGS}
+    video = label_video(tmp_path_factory.mktemp("camera") / "label.y4m", CAMERA_CODE)
+    camera = [
+        "--use-fake-device-for-media-stream",
+        "--use-fake-ui-for-media-stream",
+        f"--use-file-for-fake-video-capture={video}",
+    ]
+    return {**browser_type_launch_args, "executable_path": str(CHROMIUM), "args": [*CHROMIUM_ARGS, *camera]}
 
 
 @pytest.fixture(scope="session")

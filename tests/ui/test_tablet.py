@@ -36,6 +36,22 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 S = TicketStatus
 EXPECT_TIMEOUT = 15_000
 
+#: The visible controls smaller than 44×44 px (touch targets).
+SMALL_TARGETS = """() => {
+  const small = [];
+  const selector = 'a[href], button, input:not([type=hidden]), select, textarea, summary';
+  for (const el of document.querySelectorAll(selector)) {
+    const box = el.getBoundingClientRect();
+    if (box.width === 0 || box.height === 0 || getComputedStyle(el).visibility === 'hidden') continue;
+    if (el.classList.contains('visually-hidden-focusable')) continue;
+    if (box.height < 44 || box.width < 44) {
+      const text = (el.textContent || el.value || '').trim().slice(0, 30);
+      small.push(`${el.tagName.toLowerCase()}#${el.id} ${Math.round(box.width)}x${Math.round(box.height)} "${text}"`);
+    }
+  }
+  return small;
+}"""
+
 
 @pytest.fixture(autouse=True)
 def _media(settings, tmp_path):
@@ -283,6 +299,7 @@ def test_a_refused_action_is_explained_and_kept_until_discarded(page, context, l
     expect(item).to_have_attribute("data-status", "failed")
     expect(item).to_contain_text("idempotency key was already used")
     no_serious_axe_violations(page, "the outbox")
+    assert page.evaluate(SMALL_TARGETS) == []
     shot("1-refused")
     assert CorrectiveAction.objects.count() == 1
 
@@ -329,22 +346,17 @@ def test_the_scan_page_reads_a_picture_of_the_label(page, live_server, world, sh
     expect(page.locator("#scan-not-found")).to_contain_text("MOE-9999", timeout=EXPECT_TIMEOUT)
 
 
-# --------------------------------------------------------------------------- layouts and touch targets
+def test_the_camera_reads_the_label_and_opens_the_asset(page, context, live_server, world, shot):
+    """Chromium's fake camera films a QR label holding the bare asset tag (tests/ui/conftest.py)."""
+    context.grant_permissions(["camera"])
+    sign_in(page, live_server, "tech", language="en")
+    page.goto(f"{live_server.url}/tablet/scan/")
+    page.locator("#scan-start").tap()
+    page.wait_for_url("**/tablet/asset/MOE-0001/", timeout=EXPECT_TIMEOUT)
+    expect(page.locator("#asset-open-tickets")).to_contain_text(world["ticket"].number)
 
-SMALL_TARGETS = """() => {
-  const small = [];
-  const selector = 'a[href], button, input:not([type=hidden]), select, textarea, summary';
-  for (const el of document.querySelectorAll(selector)) {
-    const box = el.getBoundingClientRect();
-    if (box.width === 0 || box.height === 0 || getComputedStyle(el).visibility === 'hidden') continue;
-    if (el.classList.contains('visually-hidden-focusable')) continue;
-    if (box.height < 44 || box.width < 44) {
-      const text = (el.textContent || el.value || '').trim().slice(0, 30);
-      small.push(`${el.tagName.toLowerCase()}#${el.id} ${Math.round(box.width)}x${Math.round(box.height)} "${text}"`);
-    }
-  }
-  return small;
-}"""
+
+# --------------------------------------------------------------------------- layouts and touch targets
 
 
 @pytest.mark.parametrize(
