@@ -442,3 +442,10 @@ def test_the_offline_page_holds_no_ones_data(tech):
     assert r.status_code == 200
     page = html(r)
     assert 'data-user=""' in page and "Log out" not in page
+
+
+def test_the_main_menu_leads_technicians_to_the_tablet(users):
+    page = html(client_for(users[Role.TECHNICIAN]).get(reverse("assets:dashboard")))
+    assert f'href="{reverse("tablet:queue")}"' in page and "Technician's tablet" in page
+    viewer_page = html(client_for(users[Role.VIEWER]).get(reverse("assets:dashboard")))
+    assert f'href="{reverse("tablet:queue")}"' not in viewer_page
