@@ -25,7 +25,8 @@ from netmon.choices import OutageContext, check_label
 from reports import faults as fault_figures
 from reports import helpdesk, selectors
 from reports.periods import Quarter
-from reports.tables import LTR, ROW, Column, Table, round_value
+from reports.tables import LTR, ROW, Column, Table, round_column, round_value
+from reports.workingtime import Calendars
 
 #: Resolution-time bins in working hours: [low, high); the last is open-ended. 7 h is one school day.
 RESOLUTION_BINS = [0, 1, 2, 4, 7, 14, 35, 70]
@@ -99,6 +100,25 @@ def _local_naive(value) -> dt.datetime | None:
     return timezone.localtime(moment, timezone.get_default_timezone()).replace(tzinfo=None)
 
 
+def _labels(choices, values: pd.Series) -> pd.Series:
+    """A choice column's translated labels, translated once per distinct value."""
+    labels = {value: choices.label(value) for value in values.dropna().unique()}
+    return values.map(labels).fillna("")
+
+
+def _local_naive_list(values: pd.Series) -> list:
+    """UTC timestamps as naive local datetimes to the minute (None for missing), converted as a column."""
+    local = pd.to_datetime(values, utc=True).dt.tz_convert(timezone.get_default_timezone()).dt.tz_localize(None)
+    # numpy turns datetime64[us] into datetime objects (NaT into None) in C
+    return local.dt.floor("min").to_numpy(dtype="datetime64[us]").astype(object).tolist()
+
+
+def _rows(columns: list) -> list[list]:
+    """Row lists from column sequences of equal length."""
+    lists = [list(c) for c in columns]
+    return [list(row) for row in zip(*lists, strict=True)] if lists else []
+
+
 def _hours(seconds) -> float | None:
     if seconds is None or pd.isna(seconds):
         return None
@@ -111,7 +131,13 @@ def _table(key, title, sheet, columns, rows, *, section, note="", row_kinds=None
         key=key, title=str(title), sheet=str(sheet), columns=columns, section=section, note=str(note),
         row_kinds=list(row_kinds or []), row_keys=list(row_keys or []),
     )  # fmt: skip
-    table.rows = [[round_value(v, table.kind(r, c)) for c, v in enumerate(row)] for r, row in enumerate(rows)]
+    if table.row_kinds:
+        table.rows = [[round_value(v, table.kind(r, c)) for c, v in enumerate(row)] for r, row in enumerate(rows)]
+    elif rows:
+        # column by column: one kind per column, so the big tables (the register) round fast
+        columns_of_values = [round_column(list(values), column.kind) for values, column in
+                             zip(zip(*rows, strict=True), table.columns, strict=True)]  # fmt: skip
+        table.rows = [list(row) for row in zip(*columns_of_values, strict=True)]
     return table
 
 
@@ -151,8 +177,8 @@ def build_report(
     # -- reads: a fixed handful of queries
     tickets_qs = selectors.relevant_tickets(scope, since=previous.start, until=as_of)
     tickets = selectors.ticket_frame(tickets_qs)
-    history = selectors.status_history_frame(tickets_qs)
-    replies = selectors.staff_reply_frame(tickets_qs)
+    history = selectors.status_history_frame(tickets["id"])
+    replies = selectors.staff_reply_frame(tickets.loc[tickets["first_response_at"].isna(), "id"])
     feedback = selectors.feedback_frame(scope, since=previous.start, until=as_of)
     policies = selectors.sla_policy_frame()
     schools = selectors.school_list(scope)
@@ -160,30 +186,27 @@ def build_report(
     holidays = selectors.holiday_list(min(previous.start, oldest) if oldest is not None else previous.start)
     targets = selectors.target_frame(scope)
     outages = selectors.outage_frame(scope, since=previous.start, until=as_of)
-    actions = selectors.action_frame(scope, since=previous.start, until=as_of)
+    actions = selectors.action_frame(scope, since=quarter.start, until=as_of)
+    previous_actions = selectors.action_count(scope, since=previous.start, until=previous.end)
     parts = selectors.part_usage_frame(scope, since=quarter.start, until=as_of)
     outage_actions = selectors.outage_ticket_actions_frame(None, outages["ticket_id"])
     fault_assets = selectors.fault_ticket_assets_frame(scope, since=previous.start, until=as_of)
     technicians = selectors.user_names(list(tickets["assigned_to_id"]) + list(actions["technician_id"]))
 
-    calendars = {school.pk: work_calendar(school, holidays) for school in schools}
-    office = work_calendar(None, holidays)
+    calendars = Calendars.build(((s.pk, work_calendar(s, holidays)) for s in schools), work_calendar(None, holidays))
     school_names = {s.pk: s.name for s in schools}
 
     # -- help desk
-    ticket_history = helpdesk.build_history(tickets, history, replies, calendars=calendars, office_calendar=office)
+    ticket_history = helpdesk.build_history(tickets, history, replies, calendars=calendars)
     hd = {
         name: helpdesk.period_figures(ticket_history, period, feedback=feedback, policies=policies)
         for name, period in periods.items()
     }
     # -- faults
-    fault_data = fault_figures.build_faults(outages, targets, calendars=calendars, office_calendar=office)
+    fault_data = fault_figures.build_faults(outages, targets, calendars=calendars)
     ff = {name: fault_figures.period_faults(fault_data, p.start, p.end) for name, p in periods.items()}
     # -- actions
-    act = {
-        name: actions[(actions["started_at"] >= pd.Timestamp(p.start)) & (actions["started_at"] < pd.Timestamp(p.end))]
-        for name, p in periods.items()
-    }
+    act = {"current": len(actions), "previous": previous_actions}
     cost = {"current": Decimal(sum(parts["cost"], Decimal(0)))}
     cost["previous"] = selectors.parts_spent(scope, since=previous.start, until=previous.end)
     budget_rows = None
@@ -231,7 +254,7 @@ def build_report(
     tables["outage_heatmap"] = _heatmap(ff["current"])
     tables["top_assets"] = _top_assets(ff["current"], fault_assets, periods["current"], school_names)
 
-    tables["actions"] = _action_register(act["current"], parts, school_names, technicians)
+    tables["actions"] = _action_register(actions, parts, school_names, technicians)
     tables["parts"] = _parts(parts)
     if budget_rows is not None:
         tables["budget"] = _budget(quarter, *budget_rows)
@@ -342,7 +365,7 @@ def _summary(tickets: pd.DataFrame, hd, ff, act, cost) -> Table:
     add("failures", _("Failures (devices or links down)"), "int", fig("failures", int))
     add("mttr", _("MTTR, mean time to repair (hours)"), "hours", fig("mttr_s", _hours))
     add("mtbf", _("MTBF, mean time between failures (hours)"), "hours", fig("mtbf_s", _hours))
-    add("actions", _("Corrective actions"), "int", lambda p: len(act[p]))
+    add("actions", _("Corrective actions"), "int", lambda p: act[p])
     add("parts_cost", _("Cost of spare parts used"), "money", lambda p: float(cost[p]))
 
     body = []
@@ -413,7 +436,9 @@ def _breakdown(key, title, sheet, tickets, hd, column, label, order) -> Table:
     counts = frame.groupby("value").sum()
     resolved = cur.resolved.join(frame["value"], how="left")
     median = resolved.groupby("value")["elapsed_s"].median()
-    compliance = resolved.groupby("value").apply(_compliance, include_groups=False) if len(resolved) else pd.Series()
+    measured = resolved[resolved["target_s"].notna()]
+    met = measured.groupby("value")["met"].agg(["sum", "count"])
+    compliance = 100.0 * met["sum"] / met["count"]
     counts = counts[counts.sum(axis=1) > 0]
     keys = list(counts.index)
     if order is not None:
@@ -502,20 +527,28 @@ def _sla_by_priority(tickets: pd.DataFrame, figures: helpdesk.PeriodFigures, pol
 
 def _outage_list(figures: fault_figures.FaultFigures, school_names, outage_actions: pd.DataFrame) -> Table:
     outages = figures.outages.sort_values(["start", "id"])
-    done = {}
+    done: dict = {}
     if len(outage_actions):
         ordered = outage_actions.sort_values("started_at")
-        for ticket_id, group in ordered.groupby("ticket_id"):
-            done[ticket_id] = _list_separator().join(dict.fromkeys(ActionType.label(t) for t in group["action_type"]))
-    rows = []
-    for o in outages.itertuples(index=False):
-        rows.append([
-            o.asset_tag, o.asset_name or "", school_names.get(o.school_id, ""), check_label(o.check_name),
-            OutageContext.label(o.context), _local_naive(o.start), None if o.ongoing else _local_naive(o.end),
-            _hours(o.seconds), _hours(o.in_hours_s), _hours(o.outside_hours_s),
-            o.ticket_number if isinstance(o.ticket_number, str) else "",
-            done.get(o.ticket_id, "") if pd.notna(o.ticket_id) else "",
-        ])  # fmt: skip
+        ordered = ordered.assign(label=_labels(ActionType, ordered["action_type"]))
+        for ticket_id, labels in ordered.groupby("ticket_id")["label"]:
+            done[ticket_id] = _list_separator().join(dict.fromkeys(labels))
+    checks = {name: check_label(name) for name in outages["check_name"].unique()}
+    columns_of_rows = [
+        outages["asset_tag"],
+        outages["asset_name"].fillna(""),
+        outages["school_id"].map(school_names).fillna(""),
+        outages["check_name"].map(checks),
+        _labels(OutageContext, outages["context"]),
+        _local_naive_list(outages["start"]),
+        _local_naive_list(outages["end"].where(~outages["ongoing"].astype(bool))),
+        outages["seconds"] / 3600.0,
+        outages["in_hours_s"] / 3600.0,
+        outages["outside_hours_s"] / 3600.0,
+        outages["ticket_number"].where(outages["ticket_number"].map(lambda v: isinstance(v, str)), ""),
+        outages["ticket_id"].map(done).fillna(""),
+    ]
+    rows = _rows(columns_of_rows)
     columns = [
         Column("asset_tag", _("Asset tag"), LTR),
         Column("device", _("Device")),
@@ -645,20 +678,23 @@ def _top_assets(figures, fault_assets: pd.DataFrame, period: helpdesk.Period, sc
 
 
 def _action_register(actions: pd.DataFrame, parts: pd.DataFrame, school_names, technicians) -> Table:
-    listed: dict[int, str] = {}
-    costs: dict[int, Decimal] = {}
-    for action_id, group in parts.sort_values(["action_id", "part_code"]).groupby("action_id"):
-        listed[action_id] = _list_separator().join(
-            f"{code} × {qty}" for code, qty in zip(group["part_code"], group["quantity"], strict=True)
-        )
-        costs[action_id] = sum(group["cost"], Decimal(0))
-    rows = []
-    for a in actions.sort_values(["started_at", "id"]).itertuples(index=False):
-        rows.append([
-            _local_naive(a.started_at), _local_naive(a.ended_at), a.ticket_number, school_names.get(a.school_id, ""),
-            a.asset_tag or "", technicians.get(a.technician_id, ""), ActionType.label(a.action_type),
-            ActionOutcome.label(a.outcome), listed.get(a.id, ""), float(costs.get(a.id, Decimal(0))),
-        ])  # fmt: skip
+    listed: dict = {}
+    costs: dict = {}
+    if len(parts):
+        ordered = parts.sort_values(["action_id", "part_code"])
+        items = ordered["part_code"].astype(str) + " × " + ordered["quantity"].astype(str)
+        listed = items.groupby(ordered["action_id"], sort=False).agg(_list_separator().join).to_dict()
+        # money in whole thousandths (fils): sums of integers are exact
+        mils = ordered["cost"].map(lambda c: int(c * 1000)).astype("int64")
+        costs = (mils.groupby(ordered["action_id"], sort=False).sum() / 1000.0).to_dict()
+    actions = actions.sort_values(["started_at", "id"])
+    rows = _rows([
+        _local_naive_list(actions["started_at"]), _local_naive_list(actions["ended_at"]), actions["ticket_number"],
+        actions["school_id"].map(school_names).fillna(""), actions["asset_tag"].fillna(""),
+        actions["technician_id"].map(technicians).fillna(""), _labels(ActionType, actions["action_type"]),
+        _labels(ActionOutcome, actions["outcome"]), actions["id"].map(listed).fillna(""),
+        actions["id"].map(costs).fillna(0.0),
+    ])  # fmt: skip
     columns = [
         Column("started", _("Started"), "datetime"),
         Column("ended", _("Ended"), "datetime"),

@@ -16,8 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from maintenance.sla import WorkCalendar
-from reports.workingtime import working_seconds_by_calendar
+from reports.workingtime import Calendars
 
 #: Check names (before ":") whose outages make a device unavailable.
 DOWN_CHECKS = frozenset({"icmp", "snmp", "interface"})
@@ -25,28 +24,20 @@ DOWN_CHECKS = frozenset({"icmp", "snmp", "interface"})
 
 @dataclass
 class FaultData:
-    outages: pd.DataFrame  # own outages, with school_id, calendar, asset and grouping columns
+    outages: pd.DataFrame  # own outages, with school_id, cal, asset and grouping columns
     blocks: pd.DataFrame  # per target: merged downtime stretches of the DOWN_CHECKS outages
-    targets: pd.DataFrame  # indexed by target id, with calendar
+    targets: pd.DataFrame  # indexed by target id, with `cal` (calendar code)
+    calendars: Calendars
 
 
-def _calendar_column(school_ids: pd.Series, calendars: dict[int, WorkCalendar], office: WorkCalendar) -> pd.Series:
-    return pd.Series(
-        [calendars.get(int(s), office) if pd.notna(s) else office for s in school_ids], index=school_ids.index
-    )
-
-
-def build_faults(
-    outages: pd.DataFrame, targets: pd.DataFrame, *, calendars: dict[int, WorkCalendar], office_calendar: WorkCalendar
-) -> FaultData:
+def build_faults(outages: pd.DataFrame, targets: pd.DataFrame, *, calendars: Calendars) -> FaultData:
     targets = targets.set_index("id", drop=False)
-    targets["calendar"] = _calendar_column(targets["school_id"], calendars, office_calendar)
+    targets["cal"] = calendars.codes(targets["school_id"])
     outages = outages[outages["target_id"].isin(targets.index)].copy()
-    for column in ("school_id", "asset_id", "asset_tag", "asset_name", "circuit_id", "circuit", "device_class"):
+    for column in ("school_id", "asset_id", "asset_tag", "asset_name", "circuit_id", "circuit", "device_class", "cal"):
         outages[column] = targets[column].reindex(outages["target_id"]).to_numpy()
-    outages["calendar"] = targets["calendar"].reindex(outages["target_id"]).to_numpy()
     outages["down"] = outages["check_name"].astype(str).str.split(":").str[0].isin(DOWN_CHECKS).astype(bool)
-    return FaultData(outages=outages, targets=targets, blocks=_merge(outages[outages["down"]]))
+    return FaultData(outages=outages, targets=targets, blocks=_merge(outages[outages["down"]]), calendars=calendars)
 
 
 def _merge(outages: pd.DataFrame) -> pd.DataFrame:
@@ -81,13 +72,9 @@ def clip(frame: pd.DataFrame, start: dt.datetime, end: dt.datetime) -> pd.DataFr
     return overlapping
 
 
-def in_hours(frame: pd.DataFrame, calendars: pd.Series) -> np.ndarray:
+def in_hours(data: FaultData, frame: pd.DataFrame, codes) -> np.ndarray:
     """Working seconds of each clipped row [from, to) on its calendar."""
-    if not len(frame):
-        return np.zeros(0, dtype=np.int64)
-    return working_seconds_by_calendar(
-        calendars.reset_index(drop=True), frame["from"].reset_index(drop=True), frame["to"].reset_index(drop=True)
-    )
+    return data.calendars.seconds(codes, frame["from"], frame["to"])
 
 
 @dataclass
@@ -99,12 +86,11 @@ class FaultFigures:
 
 def period_faults(data: FaultData, start: dt.datetime, end: dt.datetime) -> FaultFigures:
     outages = clip(data.outages, start, end)
-    outages["in_hours_s"] = in_hours(outages, outages["calendar"])
+    outages["in_hours_s"] = in_hours(data, outages, outages["cal"])
     outages["outside_hours_s"] = np.maximum(outages["seconds"] - outages["in_hours_s"], 0.0)
 
     blocks = clip(data.blocks, start, end)
-    blocks["calendar"] = data.targets["calendar"].reindex(blocks["target_id"]).to_numpy()
-    blocks["in_hours_s"] = in_hours(blocks, blocks["calendar"])
+    blocks["in_hours_s"] = in_hours(data, blocks, data.targets["cal"].reindex(blocks["target_id"]).to_numpy())
 
     targets = data.targets
     with_outage = set(data.outages.loc[data.outages["start"] < pd.Timestamp(end), "target_id"])
@@ -119,7 +105,7 @@ def period_faults(data: FaultData, start: dt.datetime, end: dt.datetime) -> Faul
     monitored["from"] = since.where(since > start_ts, start_ts)
     monitored["to"] = pd.Timestamp(end)
     monitored["monitored_s"] = (monitored["to"] - monitored["from"]).dt.total_seconds()
-    monitored["monitored_hours_s"] = in_hours(monitored, monitored["calendar"])
+    monitored["monitored_hours_s"] = in_hours(data, monitored, monitored["cal"])
     down = blocks.groupby("target_id").agg(down_s=("seconds", "sum"), down_hours_s=("in_hours_s", "sum"))
     monitored = monitored.join(down, how="left")
     monitored[["down_s", "down_hours_s"]] = monitored[["down_s", "down_hours_s"]].fillna(0.0)

@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 
 from maintenance.choices import FeedbackKind, TicketStatus
-from maintenance.sla import AWAITING_RESPONSE, PAUSED, STOPPED, WorkCalendar
-from reports.workingtime import working_seconds_by_calendar
+from maintenance.sla import AWAITING_RESPONSE, PAUSED, STOPPED
+from reports.workingtime import Calendars
 
 S = TicketStatus
 #: Statuses in which a ticket is not (or no longer) waiting for the department's work.
@@ -28,8 +28,9 @@ NOT_COUNTING = frozenset(PAUSED | STOPPED)
 
 @dataclass
 class TicketHistory:
-    tickets: pd.DataFrame  # one row per ticket, indexed by id, with `calendar` and `responded_at`
+    tickets: pd.DataFrame  # one row per ticket, indexed by id, with `cal` (calendar code) and `responded_at`
     changes: pd.DataFrame  # ticket_id, at, status, previous, elapsed_before (s), ordered per ticket
+    calendars: Calendars
 
 
 @dataclass
@@ -47,8 +48,7 @@ def build_history(
     history: pd.DataFrame,
     replies: pd.DataFrame,
     *,
-    calendars: dict[int, WorkCalendar],
-    office_calendar: WorkCalendar,
+    calendars: Calendars,
 ) -> TicketHistory:
     """Order each ticket's status changes and count its resolution clock before each change.
 
@@ -57,9 +57,7 @@ def build_history(
     / `closed_at`, so the columns and the history never disagree about what happened.
     """
     tickets = tickets.set_index("id", drop=False)
-    tickets["calendar"] = [
-        calendars.get(int(s), office_calendar) if pd.notna(s) else office_calendar for s in tickets["school_id"]
-    ]
+    tickets["cal"] = calendars.codes(tickets["school_id"])
     changes = history[["ticket_id", "at", "seq", "status"]].copy()
     changes = changes[changes["ticket_id"].isin(tickets.index)]
     extra = []
@@ -76,7 +74,8 @@ def build_history(
     changes["at"] = pd.to_datetime(changes["at"], utc=True)
     changes["seq"] = changes["seq"].astype(np.int64)
     # A change stamped before the opening counts from the opening (as maintenance.sla reads it).
-    opened_at = tickets["opened_at"].reindex(changes["ticket_id"]).to_numpy()
+    opened_at = tickets["opened_at"].reindex(changes["ticket_id"])
+    opened_at.index = changes.index
     changes["at"] = changes["at"].where(changes["at"] >= opened_at, opened_at)
     changes = changes.sort_values(["ticket_id", "at", "seq"], kind="stable", ignore_index=True)
     by_ticket = changes.groupby("ticket_id", sort=False)
@@ -86,12 +85,8 @@ def build_history(
     seconds = np.zeros(len(changes), dtype=np.int64)
     if counting.any():
         rows = np.flatnonzero(counting.to_numpy())
-        calendars_of_rows = tickets["calendar"].reindex(changes["ticket_id"].iloc[rows]).reset_index(drop=True)
-        seconds[rows] = working_seconds_by_calendar(
-            calendars_of_rows,
-            changes["at"].iloc[rows].reset_index(drop=True),
-            following.iloc[rows].reset_index(drop=True),
-        )
+        codes = tickets["cal"].reindex(changes["ticket_id"].iloc[rows]).to_numpy()
+        seconds[rows] = calendars.seconds(codes, changes["at"].iloc[rows], following.iloc[rows])
     changes["seconds"] = seconds
     changes["elapsed_before"] = changes.groupby("ticket_id", sort=False)["seconds"].cumsum() - changes["seconds"]
 
@@ -108,7 +103,7 @@ def build_history(
         responded.where(responded >= tickets["opened_at"], tickets["opened_at"]), utc=True
     )
     tickets.loc[responded.isna(), "responded_at"] = pd.NaT
-    return TicketHistory(tickets=tickets, changes=changes)
+    return TicketHistory(tickets=tickets, changes=changes, calendars=calendars)
 
 
 def status_before(history: TicketHistory, moment: dt.datetime) -> pd.Series:
@@ -161,14 +156,8 @@ def period_figures(
 
     answered = tickets[(tickets["responded_at"] >= start) & (tickets["responded_at"] < end)]
     responses = pd.DataFrame(index=answered.index)
-    responses["response_s"] = (
-        working_seconds_by_calendar(
-            answered["calendar"].reset_index(drop=True),
-            answered["opened_at"].reset_index(drop=True),
-            answered["responded_at"].reset_index(drop=True),
-        )
-        if len(answered)
-        else np.zeros(0, dtype=np.int64)
+    responses["response_s"] = history.calendars.seconds(
+        answered["cal"].to_numpy(), answered["opened_at"], answered["responded_at"]
     )
 
     fb = feedback[(feedback["at"] >= start) & (feedback["at"] < end) & feedback["ticket_id"].isin(tickets.index)]

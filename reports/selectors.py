@@ -15,7 +15,10 @@ from typing import Any
 
 import pandas as pd
 from django.contrib.auth import get_user_model
-from django.db.models import DecimalField, ExpressionWrapper, F, Min, Q, QuerySet, Sum
+from django.db import connection, connections
+from django.db.models import DecimalField, ExpressionWrapper, F, Min, Q, QuerySet, Sum, TextField
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast
 
 from assets.models import Holiday, School
 from core.roles import Role, scope_queryset
@@ -58,13 +61,57 @@ class Scope:
 
 
 def _frame(rows, columns: list[str]) -> pd.DataFrame:
+    """A frame of a `values_list` queryset's rows, read straight from the database cursor.
+
+    Django would convert every value on the way (on SQLite it parses each datetime from its
+    text, one by one), which costs more than the query at a report's size; pandas converts
+    whole columns instead (`_utc`, `_bool`). The SQL is the queryset's own.
+    """
+    if isinstance(rows, QuerySet):
+        sql, params = rows.query.sql_with_params()
+        with connections[rows.db].cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
     return pd.DataFrame.from_records(list(rows), columns=columns)
 
 
 def _utc(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
+    """Datetime columns as UTC timestamps, whether the driver gave aware datetimes or SQLite's UTC text."""
     for column in columns:
-        frame[column] = pd.to_datetime(frame[column], utc=True)
+        values = frame[column]
+        present = values.dropna()
+        text = len(present) and isinstance(present.iloc[0], str)
+        frame[column] = pd.to_datetime(values, utc=True, format="ISO8601" if text else None, cache=False)
     return frame
+
+
+def _name(field: str) -> str:
+    return f"{field}__text" if connection.vendor == "sqlite" else field
+
+
+def _names(columns: list[str], dates) -> list[str]:
+    return [_name(c) if c in dates else c for c in columns]
+
+
+def _with_text_dates(queryset: QuerySet, *fields: str) -> QuerySet:
+    """On SQLite, datetime columns read as their text (parsed by pandas, a column at a time) instead of
+    through the sqlite3 module's per-value converter. Select them as `_name(field)`."""
+    if connection.vendor != "sqlite":
+        return queryset
+    return queryset.annotate(**{_name(f): Cast(f, TextField()) for f in fields})
+
+
+def _bool(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
+    for column in columns:
+        frame[column] = frame[column].astype(bool)
+    return frame
+
+
+def _decimal(value) -> Decimal:
+    """A decimal column's value as Decimal (SQLite hands back floats): money keeps its 3 decimals."""
+    if isinstance(value, Decimal):
+        return value
+    return Decimal(str(value)).quantize(Decimal("0.001"))
 
 
 # --------------------------------------------------------------------------- tickets
@@ -87,33 +134,56 @@ TICKET_COLUMNS = [
 
 
 def ticket_frame(tickets: QuerySet) -> pd.DataFrame:
-    frame = _frame(tickets.order_by().values_list(*TICKET_COLUMNS), TICKET_COLUMNS)
-    return _utc(frame, "opened_at", "resolved_at", "closed_at", "first_response_at")
+    dates = ("opened_at", "resolved_at", "closed_at", "first_response_at")
+    rows = _with_text_dates(tickets.order_by(), *dates).values_list(*_names(TICKET_COLUMNS, dates))
+    return _utc(_frame(rows, TICKET_COLUMNS), *dates)
 
 
-def status_history_frame(tickets: QuerySet) -> pd.DataFrame:
-    """(ticket_id, at, seq, status): every status a ticket entered, from its timeline."""
-    rows = (
-        TicketEntry.objects.filter(ticket__in=tickets.order_by().values("pk"), kind__in=STATUS_ENTRY_KINDS)
-        .order_by()
-        .values_list("ticket_id", "at", "id", "data__to")
-    )
-    frame = _frame(rows, ["ticket_id", "at", "seq", "status"])
+#: Ids per query when a list of ids is sent (well below SQLite's 32,766 variables).
+CHUNK = 10_000
+
+
+def _chunks(ids) -> list[list[int]]:
+    ids = sorted({int(i) for i in ids if pd.notna(i)})
+    return [ids[i : i + CHUNK] for i in range(0, len(ids), CHUNK)]
+
+
+def status_history_frame(ticket_ids) -> pd.DataFrame:
+    """(ticket_id, at, seq, status): every status the tickets entered, from their timelines.
+
+    By explicit ids (the tickets already read), so each chunk is one walk of the (ticket, at) index.
+    """
+    frames = [pd.DataFrame(columns=["ticket_id", "at", "seq", "status"])]
+    for chunk in _chunks(ticket_ids):
+        rows = (
+            _with_text_dates(TicketEntry.objects.filter(ticket_id__in=chunk, kind__in=STATUS_ENTRY_KINDS), "at")
+            .annotate(to_status=KT("data__to"))
+            .order_by()
+            .values_list("ticket_id", _name("at"), "id", "to_status")
+        )
+        frames.append(_frame(rows, ["ticket_id", "at", "seq", "status"]))
+    frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     frame = frame[frame["status"].isin(TicketStatus.values())].copy()
     return _utc(frame, "at")
 
 
-def staff_reply_frame(tickets: QuerySet) -> pd.DataFrame:
-    """(ticket_id, first_reply): the first public reply written by the department's staff."""
+def staff_reply_frame(ticket_ids) -> pd.DataFrame:
+    """(ticket_id, first_reply): the first public reply by the department's staff, for the given tickets.
+
+    The caller passes only tickets without `first_response_at`: the services stamp it at the first
+    staff reply, so the timeline is read only for tickets older than that column.
+    """
     staff = Q(author__is_superuser=True) | Q(author__profile__role__in=[Role.IT_HEAD, Role.TECHNICIAN])
-    rows = (
-        TicketEntry.objects.filter(ticket__in=tickets.order_by().values("pk"), kind=EntryKind.COMMENT, public=True)
-        .filter(staff)
-        .order_by()
-        .values("ticket_id")
-        .annotate(first_reply=Min("at"))
-        .values_list("ticket_id", "first_reply")
-    )
+    rows: list = []
+    for chunk in _chunks(ticket_ids):
+        rows += (
+            TicketEntry.objects.filter(ticket_id__in=chunk, kind=EntryKind.COMMENT, public=True)
+            .filter(staff)
+            .order_by()
+            .values("ticket_id")
+            .annotate(first_reply=Min("at"))
+            .values_list("ticket_id", "first_reply")
+        )
     return _utc(_frame(rows, ["ticket_id", "first_reply"]), "first_reply")
 
 
@@ -128,10 +198,10 @@ def feedback_frame(scope: Scope, *, since: dt.datetime, until: dt.datetime) -> p
 
 
 def sla_policy_frame() -> pd.DataFrame:
-    rows = SlaPolicy.objects.order_by().values_list("id", "priority", "category", "resolve_hours", "active")
+    rows = list(SlaPolicy.objects.order_by().values_list("id", "priority", "category", "resolve_hours", "active"))
     frame = _frame(rows, ["id", "priority", "category", "resolve_hours", "active"])
     # Hours with two decimals are whole seconds (0.01 h = 36 s): exact, as the SLA clocks count.
-    frame["resolve_seconds"] = [int(Decimal(h) * 3600) for h in frame["resolve_hours"]]
+    frame["resolve_seconds"] = [int(h * 3600) for h in frame["resolve_hours"]]
     return frame
 
 
@@ -187,7 +257,7 @@ TARGET_COLUMNS = [
 
 def target_frame(scope: Scope) -> pd.DataFrame:
     rows = scope.apply(Target.objects.all()).order_by().values_list(*TARGET_COLUMNS)
-    frame = _frame(rows, TARGET_COLUMNS).rename(
+    frame = _bool(_frame(rows, TARGET_COLUMNS), "enabled").rename(
         columns={
             "asset__asset_tag": "asset_tag",
             "asset__name": "asset_name",
@@ -205,7 +275,9 @@ def outage_frame(scope: Scope, *, since: dt.datetime, until: dt.datetime) -> pd.
         scope.apply(Outage.objects.all())
         .filter(Q(end__isnull=True) | Q(end__gt=since), cause=OutageCause.OWN, start__lt=until)
         .order_by()
-        .values_list("id", "target_id", "check_name", "context", "start", "end", "ticket_id", "ticket__number")
+    )
+    rows = _with_text_dates(rows, "start", "end").values_list(
+        "id", "target_id", "check_name", "context", _name("start"), _name("end"), "ticket_id", "ticket__number"
     )
     frame = _frame(rows, ["id", "target_id", "check_name", "context", "start", "end", "ticket_id", "ticket_number"])
     return _utc(frame, "start", "end")
@@ -226,16 +298,18 @@ ACTION_COLUMNS = [
 
 
 def action_frame(scope: Scope, *, since: dt.datetime, until: dt.datetime) -> pd.DataFrame:
-    rows = (
-        current_actions(scope)
-        .filter(started_at__gte=since, started_at__lt=until)
-        .order_by()
-        .values_list(*ACTION_COLUMNS)
-    )
+    dates = ("started_at", "ended_at")
+    rows = _with_text_dates(
+        current_actions(scope).filter(started_at__gte=since, started_at__lt=until).order_by(), *dates
+    ).values_list(*_names(ACTION_COLUMNS, dates))
     frame = _frame(rows, ACTION_COLUMNS).rename(
         columns={"ticket__number": "ticket_number", "ticket__school_id": "school_id", "asset__asset_tag": "asset_tag"}
     )
     return _utc(frame, "started_at", "ended_at")
+
+
+def action_count(scope: Scope, *, since: dt.datetime, until: dt.datetime) -> int:
+    return current_actions(scope).filter(started_at__gte=since, started_at__lt=until).count()
 
 
 def outage_ticket_actions_frame(outages: QuerySet | None, ticket_ids) -> pd.DataFrame:
@@ -262,7 +336,8 @@ def part_usage_frame(scope: Scope, *, since: dt.datetime, until: dt.datetime) ->
         .values_list("action_id", "part_id", "part__code", "part__name", "quantity", "unit_cost")
     )
     frame = _frame(rows, ["action_id", "part_id", "part_code", "part_name", "quantity", "unit_cost"])
-    frame["cost"] = [Decimal(q) * Decimal(c) for q, c in zip(frame["quantity"], frame["unit_cost"], strict=True)]
+    frame["unit_cost"] = [_decimal(c) for c in frame["unit_cost"]]
+    frame["cost"] = [int(q) * c for q, c in zip(frame["quantity"], frame["unit_cost"], strict=True)]
     return frame
 
 

@@ -89,6 +89,21 @@ def round_value(value: Any, kind: str) -> Any:
     return value
 
 
+def round_column(values: list, kind: str) -> list:
+    """`round_value` over a whole column (the same results, without a call per cell)."""
+    if kind in ("text", LTR):
+        return values
+    if kind == "int":
+        return [None if v is None or v != v else int(v) for v in values]
+    if kind in DECIMALS:
+        d = DECIMALS[kind]
+        return [None if v is None or v != v else round(float(v), d) for v in values]
+    if kind == "datetime":
+        return [v if v is None or not (v.second or v.microsecond) else v.replace(second=0, microsecond=0)
+                for v in values]  # fmt: skip
+    return [round_value(v, kind) for v in values]
+
+
 def display(value: Any, kind: str, signed: bool = False) -> str:
     """Text of a value, the same in HTML, PDF, CSV and on the dashboard: Latin digits, "." before the
     decimals and no thousands separator, so a figure reads (and parses) the same everywhere."""
