@@ -42,7 +42,9 @@ Decisions (and why):
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from django.conf import settings
@@ -109,6 +111,20 @@ def _school(ticket: Ticket) -> dict[str, str]:
     return {"school": ticket.school.name} if ticket.school_id else {}
 
 
+_MUTED: ContextVar[bool] = ContextVar("maintenance_notify_muted", default=False)
+
+
+@contextmanager
+def muted() -> Iterator[None]:
+    """Tell nobody about the changes made inside: the demo's requesters are invented people,
+    and their made-up phone numbers must never reach a real SMS gateway."""
+    token = _MUTED.set(True)
+    try:
+        yield
+    finally:
+        _MUTED.reset(token)
+
+
 def _queue(
     ticket: Ticket,
     *,
@@ -123,7 +139,7 @@ def _queue(
     `context()` is called under the recipient's language, so labels and names come out in it.
     `key` names the event; the channel and recipient are added to it.
     """
-    if not recipients:
+    if not recipients or _MUTED.get():
         return []
     queued = []
     ref = Ref.to(ticket, label=ticket.number)

@@ -25,6 +25,7 @@ from maintenance.models import (
     TicketEntry,
     TicketFeedback,
 )
+from notifications.models import Message
 from tests.assets.ui_fixtures import client_for, text
 
 pytestmark = pytest.mark.django_db
@@ -140,3 +141,9 @@ def test_tickets_open_on_a_past_school_day():
     assert demo._opened_at(3, 10, now=sunday_morning) == datetime(2026, 11, 19, 10, 0, tzinfo=ZoneInfo("Asia/Amman"))
     monday_noon = datetime(2026, 11, 23, 12, 0, tzinfo=ZoneInfo("Asia/Amman"))
     assert demo._opened_at(0, 9, now=monday_noon) == datetime(2026, 11, 23, 9, 0, tzinfo=ZoneInfo("Asia/Amman"))
+
+
+def test_the_demo_requesters_are_never_notified(loaded):
+    """Invented people with made-up phone numbers: nothing for them may reach a real gateway."""
+    assert Ticket.objects.exclude(requester_phone="").exists()
+    assert not Message.objects.exists()
