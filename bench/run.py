@@ -1,11 +1,12 @@
 """`make bench`: run every benchmark in one go and write ``bench/RESULTS.md``.
 
-    python -m bench [--quick] [--budget SECONDS] [--only icmp,snmp,engine]
+    python -m bench [--quick] [--budget SECONDS] [--only icmp,snmp,engine,reports]
 
 Order: the machine; the network namespaces (`bench.netns`); ICMP at 1,000 and 10,000
 hosts, ours and fping alternating on the same lists, plus a concurrency sweep; SNMP at 200
 and 1,000 devices, ours and net-snmp's CLI on the same agents (`bench.snmp`); the pure
-engine (`bench.engine`). Every step runs in a child process with a time limit taken from
+engine (`bench.engine`); the quarterly report at 100,000 tickets and 500,000 corrective actions
+in a throw-away SQLite database (`bench.reports`). Every step runs in a child process with a time limit taken from
 the overall budget (default 570 s); a step that would not fit is skipped and says so.
 The namespaces and everything started inside them are removed at the end, also on Ctrl-C
 and SIGTERM. Raw outputs go to ``bench/out/`` (gitignored).
@@ -149,6 +150,11 @@ def engine(budget: Budget, n: int) -> dict:
     return _run_json([PY, "-m", "bench.engine", "--targets", str(n), "--cycles", "5"], budget.timeout(120))
 
 
+def reports(budget: Budget, tickets: int, actions: int) -> dict:
+    cmd = [PY, "-m", "bench.reports", "--tickets", str(tickets), "--actions", str(actions), "--repeat", "3"]
+    return _run_json(cmd, budget.timeout(300))
+
+
 # -- main ---------------------------------------------------------------------------------
 
 
@@ -156,7 +162,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, one repeat: a smoke test of the harness")
     parser.add_argument("--budget", type=float, default=570, help="overall time limit in seconds (default 570)")
-    parser.add_argument("--only", default="icmp,snmp,engine", help="comma-separated: icmp, sweep, snmp, engine")
+    parser.add_argument(
+        "--only", default="icmp,snmp,engine,reports", help="comma-separated: icmp, sweep, snmp, engine, reports"
+    )
     parser.add_argument("--results", type=Path, default=BENCH / "RESULTS.md")
     parser.add_argument("--no-netns", action="store_true", help="run as if namespaces were not permitted")
     args = parser.parse_args(argv)
@@ -168,6 +176,7 @@ def main(argv: list[str] | None = None) -> int:
     snmp_repeat = 1 if args.quick else 8  # SNMP cycles are short, and the machine is shared: more samples
     icmp_sizes = [100, 1000] if args.quick else [1000, 10_000]
     snmp_sizes = [20, 100] if args.quick else [200, 1000]
+    report_sizes = (10_000, 50_000) if args.quick else (100_000, 500_000)  # tickets, corrective actions
 
     for sig in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, _on_signal)
@@ -194,6 +203,7 @@ def main(argv: list[str] | None = None) -> int:
         "snmp_repeat": snmp_repeat,
         "icmp_sizes": icmp_sizes,
         "snmp_sizes": snmp_sizes,
+        "report_sizes": list(report_sizes),
     }
 
     def body(net: BenchNet) -> None:
@@ -208,17 +218,20 @@ def main(argv: list[str] | None = None) -> int:
             _guarded(results, "snmp", snmp_all, net, snmp_sizes, snmp_repeat, budget)
 
     try:
-        try:
-            if args.no_netns:
-                raise NetnsUnavailable("--no-netns")
-            with bench_namespaces() as net:
-                body(net)
-        except NetnsUnavailable as exc:
-            _log(f"network namespaces not permitted ({exc}); running the all-answering variant")
-            results["namespace_error"] = str(exc)
-            body(BenchNet(probe=None))
+        if steps & {"icmp", "sweep", "snmp"}:  # only the network steps need the namespaces
+            try:
+                if args.no_netns:
+                    raise NetnsUnavailable("--no-netns")
+                with bench_namespaces() as net:
+                    body(net)
+            except NetnsUnavailable as exc:
+                _log(f"network namespaces not permitted ({exc}); running the all-answering variant")
+                results["namespace_error"] = str(exc)
+                body(BenchNet(probe=None))
         if "engine" in steps:
             _guarded(results, "engine", engine, budget, 10_000)
+        if "reports" in steps:
+            _guarded(results, "reports", reports, budget, *report_sizes)
     finally:
         results["elapsed_s"] = time.monotonic() - started
         busy1, total1 = machine.cpu_times()
