@@ -25,7 +25,7 @@ from maintenance.choices import (
     TicketStatus,
     TicketType,
 )
-from maintenance.models import CorrectiveAction, PartBudget, SparePart, TechnicalReport, Ticket
+from maintenance.models import CorrectiveAction, PartBudget, SlaPolicy, SparePart, TechnicalReport, Ticket
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -304,6 +304,12 @@ class StockReceiptForm(forms.Form):
         label=_("Quantity received"),
         help_text=_("A negative number writes off a stock-take difference."),
     )
+
+
+class SlaPolicyForm(forms.ModelForm):
+    class Meta:
+        model = SlaPolicy
+        fields = ["priority", "category", "response_hours", "resolve_hours", "active"]
 
 
 class PartBudgetForm(forms.ModelForm):

@@ -123,6 +123,9 @@ class SlaPolicy(ChangeLoggedModel):
         category = TicketCategory.label(self.category) if self.category else _("any category")
         return f"{TicketPriority.label(self.priority)} / {category}"
 
+    def get_absolute_url(self) -> str:
+        return reverse("maintenance:slapolicy_list")  # the policies are read as one table
+
 
 class Ticket(ChangeLoggedModel):
     number = models.CharField(_("ticket number"), max_length=20, unique=True, editable=False)

@@ -198,13 +198,18 @@ def sla_refresh(ticket: Ticket, *, history: Sequence[tuple[datetime, str]] | Non
     return changed
 
 
-def sla_recompute(*, include_closed: bool = False, batch_size: int = 500) -> tuple[int, int]:
-    """Refresh the SLA columns of every open ticket (or every ticket): a backfill, safe to repeat.
+def sla_recompute(
+    *, include_closed: bool = False, priority: str | None = None, batch_size: int = 500
+) -> tuple[int, int]:
+    """Refresh the SLA columns of every open ticket (or every ticket; or those of one priority):
+    a backfill, safe to repeat.
 
     Writes only the columns that differ, with a plain UPDATE that leaves `version` alone (no
     one's open form goes stale for a recomputation). Returns (tickets read, tickets changed).
     """
     queryset = Ticket.objects.select_related("school").order_by("pk")
+    if priority is not None:
+        queryset = queryset.filter(priority=priority)
     if not include_closed:
         queryset = queryset.exclude(status=S.CLOSED)
     seen = changed = 0
@@ -222,6 +227,19 @@ def sla_recompute(*, include_closed: bool = False, batch_size: int = 500) -> tup
                 attnames = [Ticket._meta.get_field(f).attname for f in fields]
                 Ticket.objects.filter(pk=ticket.pk).update(**{a: getattr(ticket, a) for a in attnames})
         last_pk = batch[-1].pk
+
+
+@transaction.atomic
+def sla_policy_save(*, policy: SlaPolicy, by=None) -> tuple[SlaPolicy, int]:
+    """Save a policy and apply it at once to the open tickets it may govern (its priority, and
+    the priority it had before an edit). Returns (policy, open tickets whose due times changed)."""
+    before = SlaPolicy.objects.filter(pk=policy.pk).values_list("priority", flat=True).first() if policy.pk else None
+    policy.full_clean()
+    policy.save()
+    changed = 0
+    for priority in {policy.priority, before} - {None}:
+        changed += sla_recompute(priority=priority)[1]
+    return policy, changed
 
 
 # --------------------------------------------------------------------------- reading the clocks (pages, API)

@@ -38,6 +38,7 @@ urlpatterns = [
     path("actions/", views.CorrectiveActionListView.as_view(), name="correctiveaction_list"),
     path("actions/<int:pk>/correct/", views.ActionCorrectView.as_view(), name="action_correct"),
     path("actions/<int:pk>/photo/", views.ActionPhotoView.as_view(), name="action_photo"),
+    *crud("sla-policies", "slapolicy", list_view=views.SlaPolicyListView, add_view=views.SlaPolicyEditView),
     path("spare-parts/budget/", views.PartBudgetListView.as_view(), name="partbudget_list"),
     path("spare-parts/budget/add/", views.PartBudgetEditView.as_view(), name="partbudget_add"),
     path("spare-parts/budget/<int:pk>/edit/", views.PartBudgetEditView.as_view(), name="partbudget_edit"),

@@ -43,7 +43,7 @@ from core.views import (
     scope_form_fields,
     style_form,
 )
-from maintenance import exports, filtersets, forms, selectors, services, uploads
+from maintenance import exports, filtersets, forms, selectors, services, sla_services, uploads
 from maintenance.choices import (
     ActionOutcome,
     ActionType,
@@ -63,6 +63,7 @@ from maintenance.choices import (
 from maintenance.models import (
     CorrectiveAction,
     PartBudget,
+    SlaPolicy,
     SparePart,
     TechnicalReport,
     Ticket,
@@ -946,6 +947,35 @@ class SparePartReceiveView(ActionPermissionMixin, ScopedQuerysetMixin, View):
         view.object = part
         view.receipt_form = form
         return view.render_to_response(view.get_context_data(), status=400)
+
+
+class SlaPolicyListView(ObjectListView):
+    """The service targets: what the clocks on every ticket count against (IT head edits)."""
+
+    model = SlaPolicy
+    columns = [
+        Column("priority", sort="priority", choices=TicketPriority),
+        Column("category", sort="category", choices=TicketCategory),
+        Column("response_hours", sort="response_hours"),
+        Column("resolve_hours", sort="resolve_hours"),
+        Column("active", sort="active"),
+    ]
+
+
+class SlaPolicyEditView(ObjectEditView):
+    model = SlaPolicy
+    form_class = forms.SlaPolicyForm
+
+    def save_object(self, form: django_forms.ModelForm) -> Model:
+        policy, applied = sla_services.sla_policy_save(policy=form.instance, by=self.request.user)
+        if applied:
+            messages.info(
+                self.request, _("Due times of %(count)d open ticket(s) were recomputed.") % {"count": applied}
+            )
+        return policy
+
+    def get_success_url(self, obj: Model) -> str:
+        return reverse("maintenance:slapolicy_list")
 
 
 class PartBudgetListView(ActionPermissionMixin, TemplateView):
