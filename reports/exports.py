@@ -70,8 +70,16 @@ def export(report: Report, fmt: str) -> ExportFile:
 # --------------------------------------------------------------------------- shared
 
 
-def rendered_tables(report: Report) -> list[dict]:
-    """The sections with their tables as display strings: what every HTML-like format shows."""
+#: Rows of one table the dashboard and the PDF show; the HTML, XLSX, CSV and JSON exports hold every row.
+#: (A big directorate's quarter has tens of thousands of corrective actions: no page or print needs them all.)
+SHOWN_ROWS = 500
+
+
+def rendered_tables(report: Report, *, limit: int | None = None) -> list[dict]:
+    """The sections with their tables as display strings: what every HTML-like format shows.
+
+    With `limit`, a longer table shows its first `limit` rows and says how many it has.
+    """
     sections = []
     for key, title, tables in report.sections():
         sections.append(
@@ -88,8 +96,10 @@ def rendered_tables(report: Report) -> list[dict]:
                         ],  # fmt: skip
                         "rows": [
                             [{"text": display(v, kind, signed), "ltr": kind != "text"} for v, kind, signed in row]
-                            for row in t.cells()
+                            for row in t.cells()[:limit]
                         ],
+                        "total": len(t.rows),
+                        "shown": len(t.rows) if limit is None else min(limit, len(t.rows)),
                     }
                     for t in tables
                 ],
@@ -104,7 +114,7 @@ def chart_json(chart: Chart) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def context(report: Report) -> dict:
+def context(report: Report, *, limit: int | None = None) -> dict:
     return {
         "report": report,
         "title": report.title,
@@ -112,7 +122,7 @@ def context(report: Report) -> dict:
         "previous_label": quarter_label(report.previous),
         "as_of": timezone.localtime(report.as_of, timezone.get_default_timezone()),
         "generated_at": timezone.localtime(report.generated_at, timezone.get_default_timezone()),
-        "sections": rendered_tables(report),
+        "sections": rendered_tables(report, limit=limit),
     }
 
 

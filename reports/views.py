@@ -42,7 +42,7 @@ class DashboardView(ReportReaderMixin, TemplateView):
             query = {k: v for k, v in form.cleaned_data.items() if k in ("year", "quarter")}
             if form.directorate_id():
                 query["directorate"] = form.directorate_id()
-            context.update(exports.context(report))
+            context.update(exports.context(report, limit=exports.SHOWN_ROWS))
             context["title"] = report.title
             context["charts"] = [
                 {"key": c.key, "title": c.title, "json": exports.chart_json(c)} for c in charts(report)

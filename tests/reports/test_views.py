@@ -148,3 +148,15 @@ def test_the_api_is_in_the_openapi_schema(api_for, world):
     schema = api_for(world.users[Role.IT_HEAD]).get("/api/schema/", {"format": "json"}).json()
     operation = schema["paths"]["/api/reports/quarterly/"]["get"]
     assert {p["name"] for p in operation["parameters"]} >= {"year", "quarter"}
+
+
+def test_long_tables_are_cut_on_the_dashboard_but_not_in_the_downloads(client, world, monkeypatch):
+    from reports import exports
+
+    monkeypatch.setattr(exports, "SHOWN_ROWS", 3)
+    client.force_login(world.users[Role.IT_HEAD])
+    page = client.get("/reports/", Q1).content.decode()
+    assert len(parse_tables(page).tables["outages"]) == 3
+    assert "أول 3 من 6 سطراً" in page
+    html = client.get("/reports/export/", {**Q1, "format": "html"}).content.decode()
+    assert len(parse_tables(html).tables["outages"]) == 6
