@@ -153,7 +153,8 @@ def status_history_frame(ticket_ids) -> pd.DataFrame:
 
     By explicit ids (the tickets already read), so each chunk is one walk of the (ticket, at) index.
     """
-    frames = [pd.DataFrame(columns=["ticket_id", "at", "seq", "status"])]
+    columns = ["ticket_id", "at", "seq", "status"]
+    frames = []
     for chunk in _chunks(ticket_ids):
         rows = (
             _with_text_dates(TicketEntry.objects.filter(ticket_id__in=chunk, kind__in=STATUS_ENTRY_KINDS), "at")
@@ -161,8 +162,8 @@ def status_history_frame(ticket_ids) -> pd.DataFrame:
             .order_by()
             .values_list("ticket_id", _name("at"), "id", "to_status")
         )
-        frames.append(_frame(rows, ["ticket_id", "at", "seq", "status"]))
-    frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+        frames.append(_frame(rows, columns))
+    frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else (frames[0] if frames else _frame([], columns))
     frame = frame[frame["status"].isin(TicketStatus.values())].copy()
     return _utc(frame, "at")
 

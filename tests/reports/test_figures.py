@@ -224,3 +224,13 @@ def test_an_empty_quarter(world):
 def test_it_reads_with_a_fixed_number_of_queries(world, django_assert_max_num_queries):
     with django_assert_max_num_queries(20), translation.override("en"):
         build_report(Q1)
+
+
+def test_it_reads_timelines_in_chunks_with_the_same_result(world, monkeypatch):
+    from reports import selectors
+
+    with translation.override("en"):
+        whole = build_report(Q1)
+        monkeypatch.setattr(selectors, "CHUNK", 3)
+        chunked = build_report(Q1)
+    assert chunked.tables["summary"].rows == whole.tables["summary"].rows
