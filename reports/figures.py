@@ -8,6 +8,7 @@ right (`side="right"`), titles and legends are anchored right — and all text u
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import plotly.graph_objects as go
@@ -57,11 +58,27 @@ def _layout(fig: go.Figure, title: str, *, rtl: bool, horizontal: bool = False, 
         # Mirror the chart: categories (or bars) run from the right, the value axis stands on the right.
         fig.update_xaxes(autorange="reversed")
         fig.update_yaxes(side="right")
-    if horizontal and not rtl:
+    if horizontal:
         fig.update_yaxes(autorange="reversed")  # the first row at the top
-    elif horizontal and rtl:
-        fig.update_yaxes(autorange="reversed")
     return fig
+
+
+#: Unicode isolates: a number with its "%" keeps its order inside an Arabic title.
+LRI, PDI = "\u2066", "\u2069"
+
+
+def _counts_axis(fig: go.Figure, axis: str, highest) -> None:
+    """Whole-number ticks on a count axis (no 0.2, 0.4 … for a handful of tickets)."""
+    highest = max([v for v in highest if v is not None] + [1])
+    step = max(1, math.ceil(highest / 6))
+    fig.update_layout({f"{axis}axis": {"tick0": 0, "dtick": step, "rangemode": "tozero"}})
+
+
+def _label_margin(fig: go.Figure, labels, *, rtl: bool) -> None:
+    """Room for a horizontal chart's category labels (plotly's automargin does not see them on the right)."""
+    longest = max((len(str(label)) for label in labels), default=0)
+    room = min(320, 20 + 7 * longest)
+    fig.update_layout(margin={"r": room} if rtl else {"l": room})
 
 
 def monthly(table: Table, rtl: bool) -> go.Figure:
@@ -72,12 +89,14 @@ def monthly(table: Table, rtl: bool) -> go.Figure:
         if any(values):
             fig.add_bar(name=column.label, x=months, y=values)
     fig.update_layout(barmode="stack", yaxis_title=_("Requests"))
+    _counts_axis(fig, "y", _column(table, "total"))
     return _layout(fig, table.title, rtl=rtl)
 
 
 def resolution_distribution(table: Table, rtl: bool) -> go.Figure:
     fig = go.Figure(go.Bar(x=_column(table, "hours"), y=_column(table, "tickets"), marker_color=COLOURS[0]))
     fig.update_layout(xaxis_title=_("Working hours to resolution"), yaxis_title=_("Tickets"), xaxis_type="category")
+    _counts_axis(fig, "y", _column(table, "tickets"))
     return _layout(fig, table.title, rtl=rtl)
 
 
@@ -88,8 +107,9 @@ def sla(table: Table, rtl: bool) -> go.Figure:
     fig.add_bar(name=_("Within the SLA"), x=names, y=[r[table.column("met")] for r in rows], marker_color="#198754")
     fig.add_bar(name=_("Late"), x=names, y=[r[table.column("breached")] for r in rows], marker_color="#dc3545")
     overall = table.rows[-1][table.column("compliance")]
-    title = table.title if overall is None else f"{table.title}: {overall:.1f}%"
+    title = table.title if overall is None else f"{table.title}: {LRI}{overall:.1f}%{PDI}"
     fig.update_layout(barmode="stack", yaxis_title=_("Resolutions measured"), xaxis_type="category")
+    _counts_axis(fig, "y", [r[table.column("measured")] for r in rows])
     return _layout(fig, title, rtl=rtl)
 
 
@@ -111,6 +131,7 @@ def availability(table: Table, rtl: bool) -> go.Figure:
     fig.update_layout(xaxis_title=_("Availability (%)"), xaxis_range=[min(low - 1, 95), 100])
     height = max(300, 40 + 28 * len(pairs))
     fig = _layout(fig, table.title, rtl=rtl, horizontal=True, height=height)
+    _label_margin(fig, [n for n, _v in pairs], rtl=rtl)
     if rtl:
         fig.update_xaxes(autorange=None, range=[100, min(low - 1, 95)])
     return fig
@@ -137,7 +158,10 @@ def top_assets(table: Table, rtl: bool) -> go.Figure:
     fig.add_bar(name=_("Fault tickets"), y=names, x=_column(table, "tickets"), orientation="h")
     fig.add_bar(name=_("Outages"), y=names, x=_column(table, "outages"), orientation="h")
     fig.update_layout(barmode="group", xaxis_title=_("Count"))
-    return _layout(fig, table.title, rtl=rtl, horizontal=True, height=max(300, 60 + 40 * len(names)))
+    _counts_axis(fig, "x", _column(table, "tickets") + _column(table, "outages"))
+    fig = _layout(fig, table.title, rtl=rtl, horizontal=True, height=max(300, 60 + 40 * len(names)))
+    _label_margin(fig, names, rtl=rtl)
+    return fig
 
 
 #: (chart key, table key, builder)
