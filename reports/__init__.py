@@ -95,5 +95,7 @@ reader's scope, so school staff get their own school's only.
 
 Formats: every number is rounded once, in the table (hours 2 decimals, percentages 1,
 money 3, averages 2), and each format only writes that value, so the dashboard, the API and
-the HTML, XLSX, CSV and PDF files agree digit for digit (tests/reports/test_exports.py).
+the HTML, XLSX, CSV and PDF files agree digit for digit (tests/reports/test_exports.py). The
+dashboard and the PDF show the first 500 rows of a longer table (a big quarter's corrective
+actions) and say so; the HTML, XLSX, CSV and JSON downloads hold every row.
 """

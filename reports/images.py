@@ -10,6 +10,10 @@ possibly plotly.js from CDNs:
   leaving the machine; and the binary is started directly, without Debian's launcher script,
   which would enable remote extensions.
 
+Checked with strace: the only connections Chromium then opens are to 127.0.0.1:9 (refused), plus
+the UDP socket it connect()s to a public IPv6 address to learn whether IPv6 is routed — a
+connect() on a UDP socket sends no packet, and nothing is ever sent on it.
+
 One browser renders all of a report's charts (starting it costs a few seconds).
 """
 

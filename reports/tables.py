@@ -35,7 +35,7 @@ class Column:
 class Table:
     key: str
     title: str
-    sheet: str  # a short title (a spreadsheet's sheet name: at most 31 characters)
+    sheet: str  # a short title: the spreadsheet's sheet name (cut to 31 characters there)
     columns: list[Column]
     rows: list[list[Any]] = field(default_factory=list)
     section: str = "helpdesk"  # helpdesk · faults · actions
@@ -44,8 +44,8 @@ class Table:
     row_keys: list[str] = field(default_factory=list)  # names of the rows, where rows are fixed (the summary)
 
     def __post_init__(self) -> None:
-        if len(self.sheet) > 31 or any(c in self.sheet for c in "[]:*?/\\"):
-            raise ValueError(f"not a usable sheet name: {self.sheet!r}")
+        # a spreadsheet refuses these in a sheet's name (the XLSX writer also cuts it to 31 characters)
+        self.sheet = "".join(" " if c in "[]:*?/\\" else c for c in self.sheet).strip()
 
     def column(self, key: str) -> int:
         for i, column in enumerate(self.columns):
