@@ -162,7 +162,9 @@ def status_history_frame(ticket_ids) -> pd.DataFrame:
             .order_by()
             .values_list("ticket_id", _name("at"), "id", "to_status")
         )
-        frames.append(_frame(rows, columns))
+        chunk_frame = _frame(rows, columns)
+        if len(chunk_frame):
+            frames.append(chunk_frame)
     frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else (frames[0] if frames else _frame([], columns))
     frame = frame[frame["status"].isin(TicketStatus.values())].copy()
     return _utc(frame, "at")
