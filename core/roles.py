@@ -53,6 +53,14 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         "maintenance.sparepart": RO,
         "maintenance.partbudget": RO,
         "notifications.message": frozenset(),  # the outbox (requesters' numbers and e-mails): IT head only
+        # Field work (issue 7): technicians plan ad-hoc visits, file visit reports (QF75-13) with their
+        # checks and findings, and record the needs they find; the IT head alone manages the
+        # programmes, the maintenance plans, disposal, projects, the standard allocation and retention.
+        "maintenance.visit": RW,
+        "maintenance.visitcheck": RW,
+        "maintenance.visitfinding": RW,
+        "maintenance.need": RW,
+        "maintenance.retentionexport": frozenset(),
     },
     Role.SCHOOL_STAFF: {
         "*": RO,
@@ -68,8 +76,13 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         "maintenance.ticketfeedback": frozenset({VIEW, ADD}),
         "maintenance.sparepart": frozenset(),
         "maintenance.partbudget": frozenset(),
+        # Field work: school staff read their own school's visits, needs and assets awaiting disposal
+        # (scoped); the directorate's disposal lists and the record-keeping are not theirs.
+        "maintenance.disposallist": frozenset(),
+        "maintenance.retentionpolicy": frozenset(),
+        "maintenance.retentionexport": frozenset(),
     },
-    Role.VIEWER: {"*": RO, "notifications.message": frozenset()},
+    Role.VIEWER: {"*": RO, "notifications.message": frozenset(), "maintenance.retentionexport": frozenset()},
 }
 
 

@@ -276,3 +276,171 @@ class FeedbackKind(ChoiceSet):
         (OBJECTED, _("Objected"), "danger"),
         (RATED, _("Rated"), "warning"),
     ]
+
+
+# ------------------------------------------------------------- field visits, plans, disposal, needs (issue 7)
+
+
+class VisitPurpose(ChoiceSet):
+    """Why a field visit is made (QF70-2-1's purpose column)."""
+
+    FIBER_SITE_CHECK = "fiber_site_check"
+    LAB_READINESS = "lab_readiness"
+    PREVENTIVE = "preventive"
+    PROJECT_RECEIPT = "project_receipt"
+    FOLLOW_UP = "follow_up"
+    CHOICES = [
+        (FIBER_SITE_CHECK, _("Fiber site check"), "info"),
+        (LAB_READINESS, _("Lab readiness"), "primary"),
+        (PREVENTIVE, _("Preventive maintenance"), "success"),
+        (PROJECT_RECEIPT, _("Project receipt"), "warning"),
+        (FOLLOW_UP, _("Follow-up"), "secondary"),
+    ]
+
+
+class VisitStatus(ChoiceSet):
+    PLANNED = "planned"
+    DONE = "done"
+    CANCELLED = "cancelled"
+    CHOICES = [
+        (PLANNED, _("Planned"), "primary"),
+        (DONE, _("Reported"), "success"),
+        (CANCELLED, _("Cancelled"), "secondary"),
+    ]
+
+
+class Term(ChoiceSet):
+    """The terms of a school year; a visit programme (QF70-2-1) covers one."""
+
+    FIRST = "1"
+    SECOND = "2"
+    SUMMER = "3"
+    CHOICES = [
+        (FIRST, _("First term"), "primary"),
+        (SECOND, _("Second term"), "info"),
+        (SUMMER, _("Summer"), "warning"),
+    ]
+
+
+class PlanFrequency(ChoiceSet):
+    """How often a preventive maintenance plan comes round. A term is a visit programme's dates."""
+
+    MONTHLY = "monthly"
+    QUARTERLY = "quarterly"
+    TERM = "term"
+    YEARLY = "yearly"
+    CHOICES = [
+        (MONTHLY, _("Every month"), "info"),
+        (QUARTERLY, _("Every quarter"), "primary"),
+        (TERM, _("Every term"), "success"),
+        (YEARLY, _("Every year"), "warning"),
+    ]
+
+
+class PlanTarget(ChoiceSet):
+    """What one generated visit covers: a location of a school (a lab, the network room…) or a fiber site."""
+
+    LOCATIONS = "locations"
+    FIBER_SITES = "fiber_sites"
+    CHOICES = [
+        (LOCATIONS, _("School locations"), "primary"),
+        (FIBER_SITES, _("Fiber sites"), "info"),
+    ]
+
+
+class CheckResult(ChoiceSet):
+    """One checklist line of a visit, as found."""
+
+    OK = "ok"
+    FAULT = "fault"
+    NOT_APPLICABLE = "na"
+    CHOICES = [
+        (OK, _("OK"), "success"),
+        (FAULT, _("Fault"), "danger"),
+        (NOT_APPLICABLE, _("Not applicable"), "secondary"),
+    ]
+
+
+class FindingCondition(ChoiceSet):
+    GOOD = "good"
+    ATTENTION = "attention"
+    FAULT = "fault"
+    CHOICES = [
+        (GOOD, _("Good"), "success"),
+        (ATTENTION, _("Needs attention"), "warning"),
+        (FAULT, _("Fault"), "danger"),
+    ]
+
+
+class DisposalListStatus(ChoiceSet):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    DECIDED = "decided"
+    CHOICES = [
+        (DRAFT, _("Being assembled"), "secondary"),
+        (SUBMITTED, _("With the committee"), "warning"),
+        (DECIDED, _("Decided"), "success"),
+    ]
+
+
+class DisposalDecision(ChoiceSet):
+    """Where one item of the disposal work stands."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    REFUSED = "refused"
+    WITHDRAWN = "withdrawn"
+    CHOICES = [
+        (PENDING, _("Awaiting the committee"), "warning"),
+        (APPROVED, _("Disposal approved"), "dark"),
+        (REFUSED, _("Disposal refused"), "info"),
+        (WITHDRAWN, _("Withdrawn"), "secondary"),
+    ]
+
+
+class ProjectKind(ChoiceSet):
+    PROJECT = "project"
+    TENDER = "tender"
+    DONATION = "donation"
+    CHOICES = [
+        (PROJECT, _("Project"), "primary"),
+        (TENDER, _("Tender"), "info"),
+        (DONATION, _("Donation"), "success"),
+    ]
+
+
+class ProjectStatus(ChoiceSet):
+    PLANNED = "planned"
+    IN_PROGRESS = "in_progress"
+    EXECUTED = "executed"
+    CANCELLED = "cancelled"
+    CHOICES = [
+        (PLANNED, _("Planned"), "secondary"),
+        (IN_PROGRESS, _("In progress"), "warning"),
+        (EXECUTED, _("Executed"), "success"),
+        (CANCELLED, _("Cancelled"), "dark"),
+    ]
+
+
+class NeedStatus(ChoiceSet):
+    """Derived from what was provided against a need (never stored)."""
+
+    OPEN = "open"
+    PARTLY = "partly"
+    PROVIDED = "provided"
+    CHOICES = [
+        (OPEN, _("Not provided"), "danger"),
+        (PARTLY, _("Partly provided"), "warning"),
+        (PROVIDED, _("Provided"), "success"),
+    ]
+
+
+class RecordKeptAt(ChoiceSet):
+    """Where a record is kept (QP-70-2's records table)."""
+
+    DEPARTMENT = "department"
+    SCHOOL = "school"
+    CHOICES = [
+        (DEPARTMENT, _("Educational Technology and Information Department"), "primary"),
+        (SCHOOL, _("The school"), "info"),
+    ]

@@ -630,3 +630,44 @@ class TicketFeedback(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ticket.number} {FeedbackKind.label(self.kind)}"
+
+
+# Field visits and plans, disposal, needs and projects, record retention (issue 7): their own modules,
+# imported here so that Django (and `from maintenance.models import …`) finds them.
+from maintenance.models_disposal import DisposalItem, DisposalList  # noqa: E402
+from maintenance.models_needs import Need, NeedProvision, Project, StandardAllocation  # noqa: E402
+from maintenance.models_retention import RetentionExport, RetentionPolicy  # noqa: E402
+from maintenance.models_visits import (  # noqa: E402
+    MaintenancePlan,
+    Visit,
+    VisitCheck,
+    VisitFinding,
+    VisitProgramme,
+)
+
+__all__ = [
+    "CorrectiveAction",
+    "DisposalItem",
+    "DisposalList",
+    "MaintenancePlan",
+    "Need",
+    "NeedProvision",
+    "PartBudget",
+    "PartUsage",
+    "Project",
+    "RetentionExport",
+    "RetentionPolicy",
+    "SlaPolicy",
+    "SparePart",
+    "StandardAllocation",
+    "TechnicalReport",
+    "Ticket",
+    "TicketAttachment",
+    "TicketCounter",
+    "TicketEntry",
+    "TicketFeedback",
+    "Visit",
+    "VisitCheck",
+    "VisitFinding",
+    "VisitProgramme",
+]
