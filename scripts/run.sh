@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# `make run`: the demo's simulated SNMP agents, the poller, the notification sender and the web
-# server, together. Ctrl-C (or any of them stopping) stops all of them.
+# `make run`: the demo's simulated SNMP agents, the poller, the notification sender, the daily
+# generation of planned visits and the web server, together. Ctrl-C (or any of them stopping) stops all of them.
 set -uo pipefail
 PY=${PY:-.venv/bin/python}
 HOST=${HOST:-127.0.0.1}
@@ -16,6 +16,7 @@ trap stop EXIT INT TERM
 "$PY" manage.py demo_snmp_agent & pids+=($!)
 "$PY" manage.py poll & pids+=($!)
 "$PY" manage.py send_notifications & pids+=($!)
+"$PY" manage.py generate_visits --loop & pids+=($!)
 "$(dirname "$PY")/gunicorn" siyana.wsgi --bind "$HOST:$PORT" --workers 2 --threads 4 --access-logfile - & pids+=($!)
 echo "Siyana: http://$HOST:$PORT/  — the poller is watching the demo network; Ctrl-C stops everything"
 wait -n

@@ -9,6 +9,7 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -214,6 +215,7 @@ CELERY_TASK_ROUTES = {
     "notifications.deliver": {"queue": "notifications"},
     "notifications.deliver_due": {"queue": "notifications"},
     "maintenance.escalate_due": {"queue": "tickets"},
+    "maintenance.generate_visits": {"queue": "tickets"},
 }
 CELERY_BEAT_SCHEDULE = {
     "netmon-dispatch-due": {
@@ -224,7 +226,15 @@ CELERY_BEAT_SCHEDULE = {
     "notifications-deliver-due": {"task": "notifications.deliver_due", "schedule": 60},
     # SLA escalation; a run not started within the minute is dropped (the next one does its work).
     "maintenance-escalate-due": {"task": "maintenance.escalate_due", "schedule": 60, "options": {"expires": 55}},
+    # The preventive maintenance plans' visits, once a day (idempotent: a missed or repeated run does no harm).
+    "maintenance-generate-visits": {
+        "task": "maintenance.generate_visits",
+        "schedule": crontab(hour=5, minute=10),
+        "options": {"expires": 6 * 3600},
+    },
 }
+# Record retention (manage.py retention): where `--purge --archive` keeps its restorable copies.
+RETENTION_ARCHIVE_DIR = Path(env_str("RETENTION_ARCHIVE_DIR", str(DATA_DIR / "archive")))
 
 # Notifications: e-mail and SMS through an outbox with retries. See README "Notifications".
 # E-mail goes by SMTP when EMAIL_HOST is set, else to the console (development); SMS goes
