@@ -37,7 +37,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from core.roles import Role, user_role
-from maintenance import notify, sla_services, uploads
+from maintenance import disposal_services, notify, sla_services, uploads
 from maintenance.choices import (
     CloseReason,
     EntryKind,
@@ -1039,6 +1039,8 @@ def report_save(
     report.reported_at = reported_at or at
     report.full_clean(exclude=["ticket"])
     report.save()
+    # Issue 7: recommending disposal puts the assets forward ("awaiting disposal"); dropping it takes them back.
+    disposal_services.disposal_from_report(report=report, by=by, at=at)
     _save(fresh, [])
     ticket_entry_add(
         fresh,
