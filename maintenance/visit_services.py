@@ -240,7 +240,7 @@ def finding_add(
     row.full_clean()
     row.save()
     if open_ticket:
-        finding_open_ticket(finding=row, by=by, priority=priority, at=at)
+        row.ticket = finding_open_ticket(finding=row, by=by, priority=priority, at=at)
     return row
 
 

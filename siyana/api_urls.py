@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 from assets.api import views as assets_api
 from assets.api.imports import ImportView
 from maintenance.api import views as maintenance_api
+from maintenance.api.visits import FieldVisitViewSet
 from netmon.api import views as netmon_api
 from reports.api import QuarterlyReportView
 
@@ -27,6 +28,7 @@ router.register("snmp-credentials", netmon_api.SnmpCredentialViewSet)
 router.register("maintenance-windows", netmon_api.MaintenanceWindowViewSet)
 router.register("tickets", maintenance_api.TicketViewSet)
 router.register("spare-parts", maintenance_api.SparePartViewSet)
+router.register("field-visits", FieldVisitViewSet, basename="field-visit")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.urls import path
 from django.views.i18n import JavaScriptCatalog
 
+from maintenance import views_visits
 from tablet import views
 
 app_name = "tablet"
@@ -19,6 +20,9 @@ urlpatterns = [
     path("scan/", views.ScanView.as_view(), name="scan"),
     path("asset/<str:tag>/", views.AssetView.as_view(), name="asset"),
     path("outbox/", views.OutboxView.as_view(), name="outbox"),
+    # Field visits (issue 7): my planned visits and the report, served by maintenance.views_visits.
+    path("visits/", views_visits.TabletVisitListView.as_view(), name="visits"),
+    path("visits/<int:pk>/", views_visits.TabletVisitView.as_view(), name="visit"),
     path("offline/", views.offline, name="offline"),
     path("sw.js", views.service_worker, name="service_worker"),
     path("manifest.webmanifest", views.manifest, name="manifest"),
