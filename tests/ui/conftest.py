@@ -55,9 +55,13 @@ def _browser_session_environment():
 
 
 def pytest_collection_modifyitems(items):
+    """Mark this directory's tests `browser`, and run every browser test last, whatever the
+    command line's order: once Playwright's sync API has started, its event loop stays
+    running in the main thread, and a later test's asyncio.run() would refuse to start."""
     for item in items:
         if "tests/ui/" in str(item.fspath):
             item.add_marker(pytest.mark.browser)
+    items[:] = sorted(items, key=lambda item: item.get_closest_marker("browser") is not None)
 
 
 #: What Chromium's fake camera films: an asset's QR label holding the bare tag (tests/ui/test_tablet.py).
