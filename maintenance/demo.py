@@ -33,7 +33,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from assets.models import Asset
-from maintenance import notify, services
+from maintenance import demo_fieldwork, notify, services
 from maintenance.choices import EntryKind
 from maintenance.models import PartBudget, SparePart, Ticket, TicketEntry
 
@@ -257,6 +257,7 @@ def load(out) -> None:
     now = timezone.now()
     with notify.muted():  # invented requesters with made-up phone numbers: never send them anything
         added = [_play(story, users=users, parts=parts, now=now) for story in STORIES if not _exists(story)]
+        demo_fieldwork.load(out, users=users)  # visits, plans, needs, disposal (issue 7)
     out.write(
         gettext(
             "Demo help desk ready: %(tickets)d requests (%(added)d added now), %(parts)d spare parts, %(year)s budget."

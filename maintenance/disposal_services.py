@@ -260,7 +260,9 @@ def disposal_decision_record(
     elif decision_date > timezone.localdate(at):
         errors["decision_date"] = _("The decision cannot be dated in the future.")
     elif fresh.submitted_at and decision_date < timezone.localdate(fresh.submitted_at):
-        errors["decision_date"] = _("The committee decided before it received the list?")
+        errors["decision_date"] = _("The decision cannot be dated before the list went to the committee (%(day)s).") % {
+            "day": timezone.localdate(fresh.submitted_at).isoformat()
+        }
     if not members:
         errors["committee_members"] = _("Name the committee's members.")
     notes_by_item = dict(refused) if isinstance(refused, Mapping) else {pk: "" for pk in refused}

@@ -5,11 +5,13 @@ one; approved assets are disposed of on the decision date, the refused one goes 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from assets import services as asset_services
 from assets.choices import AssetStatus
@@ -174,6 +176,7 @@ def test_every_item_must_be_decided(asset, head, directorate):
         ({"approved": [item.pk], "members": []}, "committee_members"),
         ({"approved": [item.pk], "decision_number": " "}, "decision_number"),
         ({"approved": [item.pk], "decision_date": dt.date(2099, 1, 1)}, "decision_date"),
+        ({"approved": [item.pk], "decision_date": dt.date(2026, 2, 1)}, "decision_date"),  # before it was sent
     ]:
         values = dict(decision_number="1", decision_date=DECISION_DAY, members=MEMBERS, approved=[], refused=[])
         values.update(kwargs)
@@ -236,3 +239,83 @@ def test_withdrawing_an_item(asset, head, directorate):
     assert not disposal_list.items.exists()
     with pytest.raises(ValidationError):
         disposal_services.disposal_list_submit(disposal_list=disposal_list, by=head)
+
+
+# --------------------------------------------------------------------------- pages
+
+
+def en(user):
+    from tests.assets.ui_fixtures import client_for
+
+    client = client_for(user)
+    client.cookies["django_language"] = "en"
+    return client
+
+
+def test_the_pages_from_report_to_printed_decision(ticket, asset, worn_out, tech, head, staff, directorate):
+    from django.urls import reverse
+
+    from tests.assets.ui_fixtures import text
+
+    report(ticket, tech)
+    spare = disposal_services.disposal_recommend(asset=worn_out[1], by=head, reason="قديم")
+    client = en(head)
+    items = client.get(reverse("maintenance:disposalitem_list") + "?decision=pending")
+    assert items.status_code == 200 and asset.asset_tag in text(items) and worn_out[1].asset_tag in text(items)
+    first = DisposalItem.objects.get(asset=asset)
+    response = client.post(
+        reverse("maintenance:disposallist_add"),
+        {"directorate": directorate.pk, "title": "قائمة آذار", "items": [first.pk, spare.pk]},
+    )
+    assert response.status_code == 302
+    disposal_list = DisposalList.objects.get()
+    assert client.post(reverse("maintenance:disposallist_submit", args=[disposal_list.pk])).status_code == 302
+    page = client.get(disposal_list.get_absolute_url())
+    assert "Record the committee's decision" in text(page)
+    refused = client.post(
+        reverse("maintenance:disposallist_decision", args=[disposal_list.pk]),
+        {"decision_number": "", "decision_date": "2026-03-10", "committee_members": "أ"},
+    )
+    assert refused.status_code == 400
+    response = client.post(
+        reverse("maintenance:disposallist_decision", args=[disposal_list.pk]),
+        {
+            "decision_number": "ت/3",
+            "decision_date": timezone.localdate().isoformat(),  # sent to the committee today
+            "committee_members": "\n".join(MEMBERS),
+            "decision_notes": "",
+            f"item-{first.pk}": "approve",
+            f"item-{first.pk}-note": "",
+            f"item-{spare.pk}": "refuse",
+            f"item-{spare.pk}-note": "صالح",
+        },
+    )
+    assert response.status_code == 302, re.findall(
+        r"(?:invalid-feedback[^>]*>|alert-danger[^>]*>)([^<]*(?:<div>[^<]*)?)", text(response)
+    )
+    asset.refresh_from_db()
+    worn_out[1].refresh_from_db()
+    assert asset.status == AssetStatus.DISPOSED and worn_out[1].status == AssetStatus.SPARE
+    printed_list = client.get(reverse("maintenance:disposallist_print", args=[disposal_list.pk]))
+    assert printed_list.status_code == 200 and 'dir="rtl"' in text(printed_list)
+    assert asset.asset_tag in text(printed_list) and "قائمة آذار" in text(printed_list)
+    decision = client.get(reverse("maintenance:disposaldecision_print", args=[disposal_list.pk]))
+    body = text(decision)
+    assert decision.status_code == 200 and "ت/3" in body and MEMBERS[0] in body and "صالح" in body
+    pdf = client.get(reverse("maintenance:disposaldecision_pdf", args=[disposal_list.pk]))
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    # roles: school staff see their school's items, never the lists; technicians read, do not decide
+    assert en(staff).get(reverse("maintenance:disposallist_list")).status_code == 403
+    assert en(staff).get(reverse("maintenance:disposalitem_list")).status_code == 200
+    assert en(tech).get(disposal_list.get_absolute_url()).status_code == 200
+    assert en(tech).post(reverse("maintenance:disposallist_submit", args=[disposal_list.pk])).status_code == 403
+    assert en(tech).get(reverse("maintenance:disposal_recommend")).status_code == 403
+
+
+def test_the_decision_prints_only_once_decided(asset, head, directorate):
+    from django.urls import reverse
+
+    item = disposal_services.disposal_recommend(asset=asset, by=head, reason="تالف")
+    disposal_list = disposal_services.disposal_list_create(directorate=directorate, title="ق", by=head, items=[item])
+    assert en(head).get(reverse("maintenance:disposaldecision_print", args=[disposal_list.pk])).status_code == 404
+    assert en(head).get(reverse("maintenance:disposallist_print", args=[disposal_list.pk])).status_code == 200

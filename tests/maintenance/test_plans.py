@@ -290,3 +290,30 @@ def test_a_plan_of_other_schools_only(directorate, term, labs, other_school):
     p.schools.set([other_school])
     visit_services.plans_generate(today=TODAY)
     assert list(Visit.objects.values_list("location", flat=True)) == [labs[2].pk]
+
+
+def test_the_demo_field_work(db):
+    """load_demo's field work: this term's programme, three plans with their visits, reported visits,
+    needs, a decided disposal list — all through the services, and a second run changes nothing."""
+    from core.models import ObjectChange
+    from maintenance.models import DisposalItem, DisposalList, Need, Project
+
+    call_command("load_demo", stdout=StringIO())
+    assert VisitProgramme.objects.count() == 1
+    assert MaintenancePlan.objects.count() == 3
+    assert Visit.objects.filter(plan__isnull=False).count() == 10 + 10 + 11  # labs, UPS rooms, fiber sites
+    reported = Visit.objects.filter(status=VisitStatus.DONE)
+    assert reported.count() == 2 and all(v.findings.exists() or v.purpose == "project_receipt" for v in reported)
+    follow_ups = [f for v in reported for f in v.findings.all() if f.follow_up]
+    assert follow_ups and all(f.ticket is None for f in follow_ups)  # waiting for someone to open them
+    assert Need.objects.count() == 2 and Project.objects.filter(status="executed").count() == 1
+    disposal_list = DisposalList.objects.get()
+    assert disposal_list.status == "decided"
+    decisions = sorted(disposal_list.items.values_list("decision", flat=True))
+    assert decisions.count("refused") == 1 and "pending" not in decisions
+    laptop = DisposalItem.objects.get(report__isnull=False)
+    assert laptop.asset.status == "disposed" and laptop.decision == "approved"
+    changes = ObjectChange.objects.count()
+    visits = Visit.objects.count()
+    call_command("load_demo", stdout=StringIO())
+    assert ObjectChange.objects.count() == changes and Visit.objects.count() == visits

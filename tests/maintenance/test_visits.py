@@ -402,3 +402,76 @@ def test_my_visits_queue_is_in_date_order(users, school, lab, programme):
     assert list(visit_selectors.my_visits(tech)) == [sooner, later]
     visit_services.visit_cancel(visit=sooner, by=tech, reason="تأجيل")
     assert list(visit_selectors.my_visits(tech)) == [later]
+
+
+def test_every_field_work_page_renders_for_every_role(visit, programme, users, asset, directorate, lab):
+    """Every page of the field work, in Arabic and English, for each role: the IT head sees all of it;
+    the others get their pages or a clean 403 — never an error."""
+    from maintenance import disposal_services, need_services
+    from maintenance.models import MaintenancePlan, Need, Project, RetentionPolicy, StandardAllocation
+
+    head = users[Role.IT_HEAD]
+    visit_services.finding_add(visit=visit, by=head, location=lab, finding="x", follow_up="y")
+    plan = MaintenancePlan.objects.create(
+        directorate=directorate, name="خطة", frequency="term", start_date=dt.date(2026, 1, 1), checklist="أ\nب"
+    )
+    need = need_services.need_save(
+        need=Need(school=visit.school, category="desktop", quantity=2, justification="x", identified_on=DAY)
+    )
+    project = Project.objects.create(directorate=directorate, name="مشروع")
+    standard = StandardAllocation.objects.create(location_kind="computer_lab", category="desktop", quantity=20)
+    item = disposal_services.disposal_recommend(asset=asset, by=head, reason="تالف")
+    disposal_list = disposal_services.disposal_list_create(directorate=directorate, title="ق", by=head, items=[item])
+    urls = [
+        reverse("maintenance:visit_list"),
+        reverse("maintenance:visit_list") + "?mine=true&status=planned",
+        reverse("maintenance:visit_add"),
+        visit.get_absolute_url(),
+        reverse("maintenance:visit_edit", args=[visit.pk]),
+        reverse("maintenance:visit_print", args=[visit.pk]),
+        reverse("maintenance:visitprogramme_list"),
+        reverse("maintenance:visitprogramme_add"),
+        programme.get_absolute_url(),
+        reverse("maintenance:visitprogramme_edit", args=[programme.pk]),
+        reverse("maintenance:visitprogramme_print", args=[programme.pk]),
+        reverse("maintenance:maintenanceplan_list"),
+        reverse("maintenance:maintenanceplan_add"),
+        plan.get_absolute_url(),
+        reverse("maintenance:maintenanceplan_edit", args=[plan.pk]),
+        reverse("maintenance:need_list"),
+        reverse("maintenance:need_list") + "?status=open",
+        reverse("maintenance:need_add"),
+        need.get_absolute_url(),
+        reverse("maintenance:need_edit", args=[need.pk]),
+        reverse("maintenance:need_delete", args=[need.pk]),
+        reverse("maintenance:needprovision_list"),
+        reverse("maintenance:project_list"),
+        reverse("maintenance:project_add"),
+        project.get_absolute_url(),
+        reverse("maintenance:standardallocation_list"),
+        reverse("maintenance:standardallocation_add"),
+        reverse("maintenance:standardallocation_edit", args=[standard.pk]),
+        reverse("maintenance:standardallocation_delete", args=[standard.pk]),
+        reverse("maintenance:surplus_shortage"),
+        reverse("maintenance:surplus_shortage") + f"?school={visit.school.pk}",
+        reverse("maintenance:surplus_shortage_print", args=[visit.school.pk]),
+        reverse("maintenance:disposalitem_list"),
+        reverse("maintenance:disposal_recommend"),
+        reverse("maintenance:disposallist_list"),
+        reverse("maintenance:disposallist_add"),
+        disposal_list.get_absolute_url(),
+        reverse("maintenance:disposallist_print", args=[disposal_list.pk]),
+        reverse("maintenance:retentionpolicy_list"),
+        reverse("maintenance:retentionpolicy_edit", args=[RetentionPolicy.objects.get(code="QF75-13").pk]),
+        reverse("tablet:visits"),
+        reverse("tablet:visit", args=[visit.pk]),
+        reverse("assets:dashboard"),  # the menu
+    ]
+    for language in ("ar", "en"):
+        for role, user in users.items():
+            client = client_for(user)
+            client.cookies["django_language"] = language
+            for url in urls:
+                response = client.get(url)
+                allowed = (200,) if role == Role.IT_HEAD else (200, 403, 404)  # 404: out of their scope
+                assert response.status_code in allowed, (role, language, url, response.status_code)
