@@ -36,8 +36,11 @@ def ticket_detail() -> QuerySet[Ticket]:
     ).prefetch_related("assets__asset_model")
 
 
-def ticket_api_list() -> QuerySet[Ticket]:
+def ticket_api_list(*, public_only: bool = False) -> QuerySet[Ticket]:
+    """Tickets with their assets and timeline; `public_only` leaves internal notes out (school staff)."""
     entries = TicketEntry.objects.select_related("author").order_by("at", "pk")
+    if public_only:
+        entries = entries.filter(public=True)
     return ticket_list().prefetch_related("assets", Prefetch("entries", queryset=entries))
 
 

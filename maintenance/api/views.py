@@ -52,6 +52,12 @@ class TicketViewSet(ConflictAwareMixin, ScopedModelViewSet):
     # (PUT is open only for the technical report, /report/).
     http_method_names = ["get", "post", "patch", "put", "head", "options"]
 
+    def get_queryset(self):
+        if roles.user_role(self.request.user) == roles.Role.SCHOOL_STAFF:
+            # The timeline as the ticket page shows school staff: internal notes are the department's.
+            self.queryset = selectors.ticket_api_list(public_only=True)
+        return super().get_queryset()
+
     def update(self, request, *args, **kwargs):
         raise MethodNotAllowed(request.method)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from core.roles import Role
+from maintenance import services
 from maintenance.models import CorrectiveAction, SparePart, Ticket
 from tests.maintenance.conftest import T0
 
@@ -69,6 +70,17 @@ def test_school_staff_open_requests_for_their_school(api, school, other_school):
         .status_code
         == 403
     )
+
+
+def test_school_staff_read_the_public_timeline_only(api, ticket, tech):
+    services.ticket_comment(ticket=ticket, by=tech, text="Internal: the user broke it.", public=False)
+    services.ticket_comment(ticket=ticket, by=tech, text="We will come on Sunday.", public=True)
+    staff_texts = [e["text"] for e in api[Role.SCHOOL_STAFF].get(f"/api/tickets/{ticket.pk}/").json()["entries"]]
+    assert "We will come on Sunday." in staff_texts and "Internal: the user broke it." not in staff_texts
+    listed = api[Role.SCHOOL_STAFF].get("/api/tickets/").json()["results"][0]["entries"]
+    assert all(e["public"] for e in listed)
+    head_texts = [e["text"] for e in api[Role.IT_HEAD].get(f"/api/tickets/{ticket.pk}/").json()["entries"]]
+    assert "Internal: the user broke it." in head_texts
 
 
 def test_patch_needs_the_version_and_a_stale_one_is_409(api, ticket):
