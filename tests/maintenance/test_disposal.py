@@ -11,7 +11,7 @@ from datetime import timedelta
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from assets import services as asset_services
 from assets.choices import AssetStatus
@@ -159,7 +159,7 @@ def test_the_whole_path_with_a_refused_item(ticket, asset, worn_out, tech, head,
 def test_every_item_must_be_decided(asset, head, directorate):
     item = disposal_services.disposal_recommend(asset=asset, by=head, reason="تالف")
     disposal_list = disposal_services.disposal_list_create(directorate=directorate, title="ق", by=head, items=[item])
-    with pytest.raises(ValidationError) as not_sent:
+    with pytest.raises(ValidationError) as not_sent, translation.override("en"):
         disposal_services.disposal_decision_record(
             disposal_list=disposal_list,
             by=head,
@@ -168,7 +168,7 @@ def test_every_item_must_be_decided(asset, head, directorate):
             members=MEMBERS,
             approved=[item.pk],
         )
-    assert "committee" in str(not_sent.value)
+    assert "Send the list to the committee" in str(not_sent.value)
     disposal_services.disposal_list_submit(disposal_list=disposal_list, by=head, at=T0)
     for kwargs, field in [
         ({"approved": []}, "items"),

@@ -38,7 +38,10 @@ class Command(BaseCommand):
         parser.add_argument("--date", help="As on this day (YYYY-MM-DD); default: today.")
 
     def handle(self, *args, **options):
-        translation.activate("en")  # an operator's log: codes and counts, in one language
+        with translation.override("en"):  # an operator's log: codes and counts, in one language
+            self.run(options)
+
+    def run(self, options) -> None:
         if options["archive"] and not options["purge"]:
             raise CommandError("--archive goes with --purge.")
         try:
