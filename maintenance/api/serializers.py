@@ -10,6 +10,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.api.views import ScopedRelatedFieldsMixin
+from core.roles import VIEW, can
 from maintenance.choices import HoldReason, Recommendation, ReportResult, TicketStatus
 from maintenance.models import (
     CorrectiveAction,
@@ -179,6 +180,14 @@ class PartUsageSerializer(serializers.ModelSerializer):
         model = PartUsage
         fields = ["part", "code", "quantity", "unit_cost"]
         read_only_fields = ["code", "unit_cost"]
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        request = self.context.get("request")
+        if request is not None and not can(request.user, VIEW, SparePart):
+            # Part costs are the directorate's (school staff), as on the printed QF75-11.
+            data.pop("unit_cost", None)
+        return data
 
 
 class PartRequestSerializer(serializers.Serializer):

@@ -159,7 +159,10 @@ def test_a_replayed_action_is_answered_200_with_the_same_action(api, ticket, par
     assert other.status_code == 409 and other.json()["action"] == first.json()["id"]
     listed = api[Role.SCHOOL_STAFF].get(url).json()["results"]
     assert [a["id"] for a in listed] == [first.json()["id"]] and listed[0]["is_current"]
-    assert listed[0]["parts"] == [{"part": parts["ram"].pk, "code": "RAM-8", "quantity": 2, "unit_cost": "18.500"}]
+    # school staff see what was used, not what it cost (the stock and its prices are the directorate's)
+    assert listed[0]["parts"] == [{"part": parts["ram"].pk, "code": "RAM-8", "quantity": 2}]
+    by_tech = api[Role.TECHNICIAN].get(url).json()["results"]
+    assert by_tech[0]["parts"] == [{"part": parts["ram"].pk, "code": "RAM-8", "quantity": 2, "unit_cost": "18.500"}]
 
 
 def test_an_action_short_of_stock_is_400_naming_the_part(api, ticket, parts):
