@@ -49,10 +49,9 @@ def work_queue(user, *, school_id: int | None = None, now: datetime | None = Non
     qs = queue_tickets(user)
     if school_id is not None:
         qs = qs.filter(school_id=school_id)
-    reader = SlaReader(now)
     tickets = list(qs)
-    for ticket in tickets:
-        ticket.sla_clock = reader.read(ticket).current
+    for ticket, reading in zip(tickets, SlaReader(now).read_many(tickets), strict=True):
+        ticket.sla_clock = reading.current
 
     def key(ticket: Ticket) -> tuple:
         clock = ticket.sla_clock

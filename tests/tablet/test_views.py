@@ -10,7 +10,9 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.staticfiles import finders
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -103,6 +105,22 @@ def test_a_later_due_time_comes_after_an_earlier_one_whatever_the_priority(head,
     new_high.refresh_from_db()
     assert old_low.response_due_at < new_high.response_due_at
     assert queue_order(client_for(tech).get(reverse("tablet:queue"))) == [old_low.pk, new_high.pk]
+
+
+def test_the_queue_loads_the_holidays_once_whatever_its_order(head, tech, school):
+    now = timezone.now()
+    tickets = [
+        open_ticket(head=head, tech=tech, school=school, title=f"Fault {days}", opened_at=now - timedelta(days=days))
+        for days in (0, 400, 800)
+    ]
+    # The newest first in the queue: each older one lies more than the reader's look-back before the last.
+    for rank, ticket in enumerate(tickets):
+        due = now + timedelta(days=rank + 1)
+        Ticket.objects.filter(pk=ticket.pk).update(response_due_at=due, resolve_due_at=due)
+    with CaptureQueriesContext(connection) as queries:
+        r = client_for(tech).get(reverse("tablet:queue"))
+    assert queue_order(r) == [t.pk for t in tickets]
+    assert len([q for q in queries.captured_queries if "assets_holiday" in q["sql"]]) == 1
 
 
 def test_todays_school_narrows_the_queue_until_midnight(head, tech, school, other_school):
