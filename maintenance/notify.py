@@ -173,10 +173,22 @@ def _staff_email(user) -> list[tuple[str, str]]:
     return [(Channel.EMAIL, email)] if email and user.is_active else []
 
 
-def _it_heads(ticket: Ticket):
+def _it_heads_email(ticket: Ticket) -> list[tuple[str, str]]:
+    """The e-mail addresses of the IT heads who see `ticket`."""
     from maintenance.sla_services import it_heads
 
-    return list(it_heads(ticket))
+    return [r for user in it_heads(ticket) for r in _staff_email(user)]
+
+
+def _staff_context(ticket: Ticket, **extra: Any) -> dict[str, Any]:
+    """What a notice to staff names: the ticket, its title, its page and its school (call under the language)."""
+    return {
+        "number": ticket.number,
+        "title": ticket.title,
+        "ticket_url": ticket_url(ticket),
+        **_school(ticket),
+        **extra,
+    }
 
 
 # --------------------------------------------------------------------------- the moments
@@ -188,18 +200,12 @@ def ticket_opened(ticket: Ticket) -> list[str]:
     if ticket.source == TicketSource.MONITORING:
         if ticket.priority != TicketPriority.URGENT:
             return []
-        recipients = [r for user in _it_heads(ticket) for r in _staff_email(user)]
         return _queue(
             ticket,
             template="ticket_urgent",
             language=settings.LANGUAGE_CODE,
-            recipients=recipients,
-            context=lambda: {
-                "number": ticket.number,
-                "title": ticket.title,
-                "ticket_url": ticket_url(ticket),
-                **_school(ticket),
-            },
+            recipients=_it_heads_email(ticket),
+            context=lambda: _staff_context(ticket),
             key=f"ticket:{ticket.pk}:urgent",
         )
     return _queue(
@@ -226,12 +232,7 @@ def ticket_assigned(ticket: Ticket, *, assignee, by) -> list[str]:
         template="ticket_assigned",
         language=settings.LANGUAGE_CODE,
         recipients=_staff_email(assignee),
-        context=lambda: {
-            "number": ticket.number,
-            "title": ticket.title,
-            "ticket_url": ticket_url(ticket),
-            **_school(ticket),
-        },
+        context=lambda: _staff_context(ticket),
         key=f"ticket:{ticket.pk}:v{ticket.version}:assigned:{assignee.pk}",
     )
 
@@ -314,18 +315,12 @@ def _objected(ticket: Ticket, *, entry: TicketEntry) -> list[str]:
     """The requester objected: whoever works the ticket hears why (the technician, else the IT heads)."""
     recipients = _staff_email(ticket.assigned_to) if ticket.assigned_to_id else []
     if not recipients:
-        recipients = [r for user in _it_heads(ticket) for r in _staff_email(user)]
+        recipients = _it_heads_email(ticket)
     return _queue(
         ticket,
         template="ticket_objected",
         language=settings.LANGUAGE_CODE,
         recipients=recipients,
-        context=lambda: {
-            "number": ticket.number,
-            "title": ticket.title,
-            "reason": entry.text,
-            "ticket_url": ticket_url(ticket),
-            **_school(ticket),
-        },
+        context=lambda: _staff_context(ticket, reason=entry.text),
         key=f"ticket:{ticket.pk}:v{ticket.version}:objected",
     )
