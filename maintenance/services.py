@@ -1071,6 +1071,20 @@ def _feedback_row(**fields) -> TicketFeedback:
     return row
 
 
+def _feedback_record(
+    ticket: Ticket, *, kind: str, entry_kind: str, text: str, at: datetime, by, by_name: str, **fields: Any
+) -> TicketFeedback:
+    """The feedback row on the ticket's current resolution and its public timeline entry."""
+    row = _feedback_row(
+        ticket=ticket, kind=kind, resolved_at=ticket.resolved_at, at=at, by=by, by_name=by_name, **fields
+    )
+    data = {"feedback": row.pk}
+    if fields.get("rating") is not None:
+        data["rating"] = row.rating
+    ticket_entry_add(ticket, kind=entry_kind, at=at, author=by, text=text, public=True, data=data)
+    return row
+
+
 def _validate_rating(rating: int | None, comment: str) -> None:
     if rating is not None and not (1 <= int(rating) <= 5):
         raise ValidationError({"rating": _("The rating is from 1 to 5.")})
@@ -1085,24 +1099,16 @@ def feedback_accept(
     _validate_rating(rating, comment)
     fresh = _claim(ticket, None)
     _answerable(fresh)
-    row = _feedback_row(
-        ticket=fresh,
+    row = _feedback_record(
+        fresh,
         kind=FeedbackKind.ACCEPTED,
-        resolved_at=fresh.resolved_at,
-        rating=rating,
-        comment=comment.strip(),
+        entry_kind=EntryKind.ACCEPTED,
+        text=comment.strip(),
         at=at,
         by=by,
         by_name=by_name,
-    )
-    ticket_entry_add(
-        fresh,
-        kind=EntryKind.ACCEPTED,
-        at=at,
-        author=by,
-        text=comment.strip(),
-        public=True,
-        data={"feedback": row.pk, "rating": rating},
+        rating=rating,
+        comment=comment.strip(),
     )
     fields = _apply_transition(fresh, S.CLOSED, by=by, at=at, close_reason=CloseReason.ACCEPTED)
     _save(fresh, fields)
@@ -1118,17 +1124,15 @@ def feedback_object(*, ticket: Ticket | int, reason: str, by=None, by_name: str 
         raise ValidationError({"reason": _("An objection needs a reason.")})
     fresh = _claim(ticket, None)
     _answerable(fresh)
-    row = _feedback_row(
-        ticket=fresh,
+    row = _feedback_record(
+        fresh,
         kind=FeedbackKind.OBJECTED,
-        resolved_at=fresh.resolved_at,
-        reason=reason,
+        entry_kind=EntryKind.OBJECTION,
+        text=reason,
         at=at,
         by=by,
         by_name=by_name,
-    )
-    ticket_entry_add(
-        fresh, kind=EntryKind.OBJECTION, at=at, author=by, text=reason, public=True, data={"feedback": row.pk}
+        reason=reason,
     )
     fields = _apply_transition(fresh, S.REOPENED, by=by, at=at, reason=reason, data={"why": "objection"})
     _save(fresh, fields)
@@ -1152,26 +1156,17 @@ def feedback_rate(
         raise ValidationError(_("Only a resolved ticket can be rated."))
     if current.feedback.filter(resolved_at=current.resolved_at, rating__isnull=False).exists():
         raise ValidationError({"rating": _("This resolution has already been rated.")})
-    row = _feedback_row(
-        ticket=current,
+    return _feedback_record(
+        current,
         kind=FeedbackKind.RATED,
-        resolved_at=current.resolved_at,
-        rating=int(rating),
-        comment=comment.strip(),
+        entry_kind=EntryKind.RATING,
+        text=comment.strip(),
         at=at,
         by=by,
         by_name=by_name,
+        rating=int(rating),
+        comment=comment.strip(),
     )
-    ticket_entry_add(
-        current,
-        kind=EntryKind.RATING,
-        at=at,
-        author=by,
-        text=comment.strip(),
-        public=True,
-        data={"feedback": row.pk, "rating": int(rating)},
-    )
-    return row
 
 
 # --------------------------------------------------------------------------- merge
