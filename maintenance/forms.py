@@ -225,6 +225,21 @@ def parts_from(formset) -> list[tuple[SparePart, int]]:
     return [(f.cleaned_data["part"], f.cleaned_data["quantity"]) for f in formset if f.cleaned_data.get("part")]
 
 
+def action_fields(data: dict) -> dict:
+    """The corrective action a cleaned action form describes, as keyword arguments of
+    services.action_log / action_correct (the caller adds who, the parts and any technician)."""
+    return {
+        "action_type": data["action_type"],
+        "outcome": data["outcome"],
+        "started_at": data["started_at"],
+        "ended_at": data["ended_at"],
+        "asset": data["asset"],
+        "notes": data["notes"],
+        "photo": data.get("photo") or None,
+        "idempotency_key": data["idempotency_key"] or None,
+    }
+
+
 class ReportForm(forms.ModelForm):
     version = VersionField()
 

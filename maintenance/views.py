@@ -612,15 +612,8 @@ class TicketActionView(TicketWriteView):
             ticket=ticket,
             by=self.request.user,
             technician=data["technician"] or self.request.user,
-            action_type=data["action_type"],
-            outcome=data["outcome"],
-            started_at=data["started_at"],
-            ended_at=data["ended_at"],
-            asset=data["asset"],
-            notes=data["notes"],
-            photo=data.get("photo") or None,
             parts=forms.parts_from(self.part_formset),
-            idempotency_key=data["idempotency_key"] or None,
+            **forms.action_fields(data),
         )
         return _("The corrective action was recorded.") if created else _("This action was already recorded.")
 
@@ -741,16 +734,9 @@ class ActionCorrectView(ActionPermissionMixin, ScopedQuerysetMixin, TemplateView
                     action=action,
                     by=request.user,
                     reason=data["correction_reason"],
-                    action_type=data["action_type"],
-                    outcome=data["outcome"],
-                    started_at=data["started_at"],
-                    ended_at=data["ended_at"],
                     technician=data["technician"] or action.technician,
-                    asset=data["asset"],
-                    notes=data["notes"],
-                    photo=data.get("photo") or None,
                     parts=forms.parts_from(formset),
-                    idempotency_key=data["idempotency_key"] or None,
+                    **forms.action_fields(data),
                 )
             except services.IdempotencyConflict as conflict:
                 form.add_error(None, conflict.message)

@@ -37,6 +37,7 @@ from core.roles import ADD, can
 from core.views import apply_validation_error, style_form
 from maintenance import services
 from maintenance.choices import HoldReason, TicketStatus
+from maintenance.forms import action_fields
 from maintenance.models import CorrectiveAction, TechnicalReport, Ticket
 from maintenance.sla_services import SlaReader, describe
 from tablet import selectors
@@ -220,15 +221,8 @@ class ActionView(TabletMixin, View):
             action, created = services.action_log(
                 ticket=ticket,
                 by=request.user,
-                action_type=data["action_type"],
-                outcome=data["outcome"],
-                started_at=data["started_at"],
-                ended_at=data["ended_at"],
-                asset=data["asset"],
-                notes=data["notes"],
-                photo=data.get("photo") or None,
                 parts=data["parts"],
-                idempotency_key=data["idempotency_key"],
+                **action_fields(data),
             )
         except services.IdempotencyConflict as exc:
             if as_json:
