@@ -18,6 +18,30 @@ from tests.maintenance.conftest import T0
 S = TicketStatus
 
 
+def switch_down(asset, **fields) -> services.AutomaticTicket:
+    """The poller's fault: the switch `asset` does not answer ICMP."""
+    return services.AutomaticTicket(
+        key="netmon.target:1",
+        problem="icmp",
+        title="sw down",
+        description="",
+        category="network",
+        priority="high",
+        asset_ids=(asset.pk,),
+        **fields,
+    )
+
+
+def recover_after_five_minutes() -> Ticket | None:
+    return services.automatic_ticket_recover(
+        key="netmon.target:1",
+        problem="icmp",
+        at=T0 + timedelta(minutes=5),
+        outage=timedelta(minutes=5),
+        self_close_within=timedelta(minutes=15),
+    )
+
+
 def test_the_second_of_two_editors_gets_a_conflict_and_nothing_is_overwritten(ticket, tech, head):
     seen = ticket.version  # both opened the form at this version
     services.ticket_update(ticket=ticket, by=head, expected_version=seen, priority="urgent")
@@ -59,16 +83,7 @@ def test_appends_need_no_version_and_survive_a_concurrent_edit(ticket, tech, hea
 
 
 def test_the_poller_reopening_a_ticket_makes_a_technicians_form_stale(asset, tech):
-    fault = services.AutomaticTicket(
-        key="netmon.target:1",
-        problem="icmp",
-        title="sw down",
-        description="",
-        category="network",
-        priority="high",
-        school_id=asset.school_id,
-        asset_ids=(asset.pk,),
-    )
+    fault = switch_down(asset, school_id=asset.school_id)
     ticket, _ = services.automatic_ticket_open(fault, at=T0)
     Ticket.objects.filter(pk=ticket.pk).update(status=S.RESOLVED, resolved_at=T0)
     ticket.refresh_from_db()
@@ -83,49 +98,21 @@ def test_the_poller_reopening_a_ticket_makes_a_technicians_form_stale(asset, tec
 
 
 def test_an_automatic_ticket_follows_the_same_machine(asset, tech):
-    fault = services.AutomaticTicket(
-        key="netmon.target:1",
-        problem="icmp",
-        title="sw down",
-        description="",
-        category="network",
-        priority="high",
-        asset_ids=(asset.pk,),
-    )
+    fault = switch_down(asset)
     ticket, _ = services.automatic_ticket_open(fault, at=T0)
     Ticket.objects.filter(pk=ticket.pk).update(status=S.IN_PROGRESS)
     ticket.refresh_from_db()
     with translation.override("en"), pytest.raises(ValidationError, match="technical report"):
         services.ticket_resolve(ticket=ticket, by=tech, expected_version=ticket.version)
-    recovered = services.automatic_ticket_recover(
-        key="netmon.target:1",
-        problem="icmp",
-        at=T0 + timedelta(minutes=5),
-        outage=timedelta(minutes=5),
-        self_close_within=timedelta(minutes=15),
-    )
+    recovered = recover_after_five_minutes()
     recovered.refresh_from_db()
     assert recovered.status == S.IN_PROGRESS  # touched (in progress): no self-close
 
 
 def test_self_close_goes_through_the_machine(asset):
-    fault = services.AutomaticTicket(
-        key="netmon.target:1",
-        problem="icmp",
-        title="sw down",
-        description="",
-        category="network",
-        priority="high",
-        asset_ids=(asset.pk,),
-    )
+    fault = switch_down(asset)
     ticket, _ = services.automatic_ticket_open(fault, at=T0)
-    services.automatic_ticket_recover(
-        key="netmon.target:1",
-        problem="icmp",
-        at=T0 + timedelta(minutes=5),
-        outage=timedelta(minutes=5),
-        self_close_within=timedelta(minutes=15),
-    )
+    recover_after_five_minutes()
     ticket.refresh_from_db()
     entry = ticket.entries.get(kind=EntryKind.STATUS)
     assert entry.data["to"] == S.CLOSED and entry.data["close_reason"] == "self_recovered" and entry.public
