@@ -27,7 +27,7 @@ from netmon.scheduler import StandalonePoller
 from notifications.choices import Channel, MessageStatus
 from notifications.models import Message
 from tests.factories import make_user
-from tests.notifications.gateway import Gateway
+from tests.notifications.gateway import serving
 
 AMMAN = ZoneInfo("Asia/Amman")
 S = TicketStatus
@@ -72,14 +72,8 @@ def heads(directorate):
 @pytest.fixture
 def gateway(settings):
     """A real HTTP SMS gateway on 127.0.0.1."""
-    server = Gateway().start()
-    settings.NOTIFY_SMS_BACKEND = "notifications.backends.HttpGatewaySmsBackend"
-    settings.NOTIFY_SMS_URL = server.url
-    settings.NOTIFY_SMS_TIMEOUT = 2
-    try:
+    with serving(settings) as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture

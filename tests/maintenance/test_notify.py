@@ -22,7 +22,7 @@ from notifications.services import deliver_due
 from tests.assets.ui_fixtures import client_for
 from tests.factories import make_user
 from tests.maintenance.requester import messages, path_of, work_and_resolve
-from tests.notifications.gateway import Gateway
+from tests.notifications.gateway import serving
 
 S = TicketStatus
 ARABIC = "\u0600-\u06ff"
@@ -38,14 +38,8 @@ def _outbox_in_process(settings):
 @pytest.fixture
 def gateway(settings):
     """A real HTTP SMS gateway on 127.0.0.1 as the SMS backend."""
-    server = Gateway().start()
-    settings.NOTIFY_SMS_BACKEND = "notifications.backends.HttpGatewaySmsBackend"
-    settings.NOTIFY_SMS_URL = server.url
-    settings.NOTIFY_SMS_TIMEOUT = 2
-    try:
+    with serving(settings) as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture

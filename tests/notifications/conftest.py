@@ -6,7 +6,7 @@ from django.utils import timezone
 from notifications.choices import Channel
 from notifications.models import Message
 from notifications.services import enqueue
-from tests.notifications.gateway import Gateway
+from tests.notifications.gateway import serving
 
 TOKEN = "s3cret-gateway-token"
 
@@ -39,15 +39,8 @@ def sms_row(**fields) -> Message:
 @pytest.fixture
 def gateway(settings):
     """A real HTTP SMS gateway on 127.0.0.1, configured as the SMS backend."""
-    server = Gateway().start()
-    settings.NOTIFY_SMS_BACKEND = "notifications.backends.HttpGatewaySmsBackend"
-    settings.NOTIFY_SMS_URL = server.url
-    settings.NOTIFY_SMS_TOKEN = TOKEN
-    settings.NOTIFY_SMS_TIMEOUT = 2
-    try:
+    with serving(settings, token=TOKEN) as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture

@@ -11,6 +11,8 @@ import json
 import threading
 import time
 from collections import deque
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -79,3 +81,18 @@ class Gateway:
     def stop(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+@contextmanager
+def serving(settings, *, token: str = "") -> Iterator[Gateway]:
+    """A started gateway configured as the SMS backend (pytest-django's `settings`), stopped after."""
+    server = Gateway().start()
+    settings.NOTIFY_SMS_BACKEND = "notifications.backends.HttpGatewaySmsBackend"
+    settings.NOTIFY_SMS_URL = server.url
+    settings.NOTIFY_SMS_TIMEOUT = 2
+    if token:
+        settings.NOTIFY_SMS_TOKEN = token
+    try:
+        yield server
+    finally:
+        server.stop()
