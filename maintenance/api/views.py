@@ -10,10 +10,12 @@ the action already recorded.
 from __future__ import annotations
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.exceptions import MethodNotAllowed
+from rest_framework.fields import Field
 from rest_framework.response import Response
 
 from core import roles
@@ -95,7 +97,7 @@ class TicketViewSet(ConflictAwareMixin, ScopedModelViewSet):
         incoming.is_valid(raise_exception=True)
         data = dict(incoming.validated_data)
         if "version" not in data:
-            return Response({"version": ["This field is required."]}, status=status.HTTP_400_BAD_REQUEST)
+            return Response({"version": [Field.default_error_messages["required"]]}, status=status.HTTP_400_BAD_REQUEST)
         version = data.pop("version")
         assets = data.pop("assets", None)
         updated = services.ticket_update(
@@ -148,7 +150,7 @@ class TicketViewSet(ConflictAwareMixin, ScopedModelViewSet):
         if request.method == "GET":
             report = TechnicalReport.objects.filter(ticket=ticket).first()
             if report is None:
-                return Response({"detail": "No technical report yet."}, status=status.HTTP_404_NOT_FOUND)
+                return Response({"detail": _("No technical report yet.")}, status=status.HTTP_404_NOT_FOUND)
             return Response(serializers.TechnicalReportSerializer(report).data)
         if not roles.can(request.user, roles.CHANGE, TechnicalReport):
             self.permission_denied(request)

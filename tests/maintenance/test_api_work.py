@@ -86,7 +86,9 @@ def test_school_staff_read_the_public_timeline_only(api, ticket, tech):
 def test_patch_needs_the_version_and_a_stale_one_is_409(api, ticket):
     url = f"/api/tickets/{ticket.pk}/"
     r = api[Role.TECHNICIAN].patch(url, {"priority": "urgent"}, format="json", **EN)
-    assert r.status_code == 400 and "version" in r.json()
+    assert r.status_code == 400 and r.json()["version"] == ["This field is required."]
+    r = api[Role.TECHNICIAN].patch(url, {"priority": "urgent"}, format="json", HTTP_ACCEPT_LANGUAGE="ar")
+    assert r.status_code == 400 and r.json()["version"] == ["هذا الحقل مطلوب."]
     r = api[Role.IT_HEAD].patch(url, {"version": 1, "priority": "urgent"}, format="json", **EN)
     assert r.status_code == 200 and r.json()["version"] == 2 and r.json()["priority"] == "urgent"
     r = api[Role.TECHNICIAN].patch(url, {"version": 1, "priority": "low"}, format="json", **EN)
@@ -113,7 +115,8 @@ def test_transitions_through_the_api(api, ticket, tech):
 
 def test_the_technical_report_through_the_api(api, ticket, tech):
     url = f"/api/tickets/{ticket.pk}/report/"
-    assert api[Role.TECHNICIAN].get(url).status_code == 404
+    missing = api[Role.TECHNICIAN].get(url, HTTP_ACCEPT_LANGUAGE="ar")
+    assert missing.status_code == 404 and missing.json()["detail"] == "لا يوجد تقرير فني بعد."
     r = api[Role.TECHNICIAN].put(
         url,
         {
