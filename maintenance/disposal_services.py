@@ -128,7 +128,7 @@ def disposal_from_report(*, report: TechnicalReport, by, at: dt.datetime | None 
 @transaction.atomic
 def disposal_withdraw(*, item: DisposalItem, by, reason: str = "") -> DisposalItem:
     """Take a pending item back before the committee sees it: the asset returns to where it was."""
-    item = DisposalItem.objects.select_for_update().select_related("disposal_list").get(pk=item.pk)
+    item = DisposalItem.objects.select_for_update(of=("self",)).select_related("disposal_list").get(pk=item.pk)
     if item.decision != PENDING:
         raise ValidationError(_("Only an item awaiting the committee can be withdrawn."))
     if item.disposal_list_id and item.disposal_list.status != DisposalListStatus.DRAFT:

@@ -156,7 +156,11 @@ def visit_report_save(
     _check_technician(by, "reported_by")
     technician = technician or by
     _check_technician(technician)
-    visit = Visit.objects.select_for_update().select_related("school", "fiber_site", "programme").get(pk=visit.pk)
+    visit = (
+        Visit.objects.select_for_update(of=("self",))
+        .select_related("school", "fiber_site", "programme")
+        .get(pk=visit.pk)
+    )
     if visit.status == VisitStatus.CANCELLED:
         raise ValidationError(_("The visit was cancelled: it has no report."))
     if visited_on is None:
@@ -281,7 +285,9 @@ def finding_open_ticket(
     at = at or timezone.now()
     _check_technician(by, "ticket")
     row = (
-        VisitFinding.objects.select_for_update().select_related("visit__school", "visit__fiber_site").get(pk=finding.pk)
+        VisitFinding.objects.select_for_update(of=("self",))
+        .select_related("visit__school", "visit__fiber_site")
+        .get(pk=finding.pk)
     )
     if row.ticket_id is not None:
         raise ValidationError(
