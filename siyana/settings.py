@@ -183,6 +183,11 @@ SPECTACULAR_SETTINGS = {
         "TicketStatusEnum": "maintenance.choices.TicketStatus.choices",
         "TicketCategoryEnum": "maintenance.choices.TicketCategory.choices",
         "TicketTypeEnum": "maintenance.choices.TicketType.choices",
+        # the field visits' (issue 7)
+        "VisitStatusEnum": "maintenance.choices.VisitStatus.choices",
+        "VisitPurposeEnum": "maintenance.choices.VisitPurpose.choices",
+        "CheckResultEnum": "maintenance.choices.CheckResult.choices",
+        "FindingConditionEnum": "maintenance.choices.FindingCondition.choices",
     },
 }
 

@@ -107,7 +107,7 @@ class VisitPlanSerializer(ScopedRelatedFieldsMixin, serializers.ModelSerializer)
 
 class CheckResultSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    result = serializers.ChoiceField(choices=[("", "—"), *CheckResult.choices()], allow_blank=True)
+    result = serializers.ChoiceField(choices=CheckResult.choices(), allow_blank=True, help_text="Empty: not checked.")
     note = serializers.CharField(max_length=300, allow_blank=True, required=False, default="")
 
 
