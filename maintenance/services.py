@@ -1190,6 +1190,9 @@ def ticket_merge(
         raise ValidationError(
             {"into": _("Merge into an open ticket: %(number)s is closed.") % {"number": original.number}}
         )
+    if original.school_id != fresh.school_id:
+        # a requester's timeline would point at another school's ticket
+        raise ValidationError({"into": _("Only tickets of the same school can be merged.")})
     fields = _apply_transition(
         fresh,
         S.CLOSED,

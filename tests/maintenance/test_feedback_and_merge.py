@@ -127,6 +127,16 @@ def test_merge_refuses_itself_and_a_closed_original(ticket, new_ticket, head, te
     assert ticket.status == S.NEW and ticket.merged_into is None
 
 
+def test_merge_refuses_another_schools_ticket(ticket, new_ticket, other_school, other_lab, head):
+    """The requester's public timeline would otherwise point at another school's ticket."""
+    elsewhere = new_ticket(title="other school", school=other_school, location=other_lab)
+    with pytest.raises(ValidationError) as refused:
+        services.ticket_merge(duplicate=ticket, into=elsewhere, by=head, expected_version=ticket.version)
+    assert "into" in refused.value.message_dict
+    ticket.refresh_from_db()
+    assert ticket.status == S.NEW and ticket.merged_into is None
+
+
 def test_school_staff_file_requests_for_their_own_school(staff, school, lab, asset):
     staff.first_name, staff.email = "Huda", "huda@school.example"
     staff.save()
