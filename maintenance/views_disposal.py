@@ -12,7 +12,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.html import format_html
@@ -414,8 +414,6 @@ class DisposalDecisionPrintView(DisposalListPrintView):
     def get_scoped_object(self):
         obj = super().get_scoped_object()
         if obj.status != DisposalListStatus.DECIDED:
-            from django.http import Http404
-
             raise Http404
         return obj
 

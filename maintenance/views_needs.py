@@ -10,7 +10,6 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
@@ -140,9 +139,6 @@ class NeedProvideView(ActionPermissionMixin, ScopedQuerysetMixin, View):
 
     def base_queryset(self) -> QuerySet:
         return need_selectors.need_list()
-
-    def get_scoped_object(self) -> Need:
-        return get_object_or_404(scope_queryset(self.base_queryset(), self.request.user), pk=self.kwargs["pk"])
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         need = self.get_scoped_object()

@@ -186,9 +186,6 @@ class VisitWriteView(ActionPermissionMixin, ScopedQuerysetMixin, View):
     def base_queryset(self) -> QuerySet:
         return visit_selectors.visit_detail()
 
-    def get_scoped_object(self) -> Visit:
-        return get_object_or_404(scope_queryset(self.base_queryset(), self.request.user), pk=self.kwargs["pk"])
-
     def build_form(self, visit: Visit):
         raise NotImplementedError
 
@@ -232,7 +229,7 @@ class VisitReportView(VisitWriteView):
             summary=data["summary"],
             actions_taken=data["actions_taken"],
             recommendations=data["recommendations"],
-            technician=visit.technician if visit.technician_id else None,
+            technician=visit.technician,
             checks=form.check_results(),
         )
         return _("The visit report was saved.")
