@@ -247,6 +247,9 @@ def test_the_technician_files_the_report_from_the_visit_page(visit, users, asset
     ticket = Ticket.objects.get()
     page = client.get(visit.get_absolute_url())
     assert ticket.number in text(page)
+    # and the ticket's page links back to the visit
+    ticket_page = text(client.get(ticket.get_absolute_url()))
+    assert "The follow-up of field visit" in ticket_page and visit.get_absolute_url() in ticket_page
 
 
 def test_a_bad_report_shows_its_errors(visit, users):
