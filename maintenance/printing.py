@@ -1,13 +1,14 @@
-"""The printed forms of the field work (QF75-13, QF70-2-1, QF70-2-12, the disposal list and decision),
-as a printable page (`<name>_print`) and a PDF (`<name>_pdf`), the way QF75-11 prints
-(maintenance.views_print): Arabic unless `?lang=en`, whatever the UI language; the object
-through the same permission and scope as its page (another school's: 404)."""
+"""The printed forms (QF75-11 in maintenance.views_print; QF75-13, QF70-2-1, QF70-2-12, the
+disposal list and decision), each as a printable page (`<name>_print`) and a PDF (`<name>_pdf`):
+Arabic unless `?lang=en`, whatever the UI language; the object through the same permission and
+scope as its page (another school's: 404)."""
 
 from __future__ import annotations
 
 from typing import Any
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.db.models import Model
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
@@ -18,7 +19,14 @@ from django.views import View
 
 from core.roles import VIEW
 from core.views import ActionPermissionMixin, ScopedQuerysetMixin
-from maintenance.views_print import FORM_LANGUAGE, print_language
+
+#: A form's language unless the reader asks for another (?lang=en): the forms are Arabic records.
+FORM_LANGUAGE = "ar"
+
+
+def print_language(request: HttpRequest) -> str:
+    language = request.GET.get("lang", "")
+    return language if language in dict(settings.LANGUAGES) else FORM_LANGUAGE
 
 
 class PrintedFormView(ActionPermissionMixin, ScopedQuerysetMixin, View):

@@ -16,39 +16,25 @@ import logging
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
-from urllib.parse import urlencode
 
-from django.conf import settings
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
-from django.template.loader import render_to_string
-from django.urls import reverse
-from django.utils import translation
-from django.utils.translation import get_language_info, gettext
-from django.views import View
+from django.utils.translation import gettext
 from PIL import Image, ImageOps
 
 from core.roles import VIEW, can
-from core.views import ActionPermissionMixin, ScopedQuerysetMixin
 from maintenance import selectors
 from maintenance.choices import AttachmentKind, FeedbackKind
 from maintenance.models import CorrectiveAction, SparePart, TechnicalReport, Ticket
+from maintenance.printing import PrintedFormView
 from maintenance.records import FORMS, QF75_11
 from maintenance.views import is_school_staff
 
 logger = logging.getLogger(__name__)
 
 TEMPLATE = "maintenance/print/qf75_11.html"
-#: The form's language unless the reader asks for another (?lang=en).
-FORM_LANGUAGE = "ar"
 #: At most this many photos go into one printed form, each scaled to fit this many pixels.
 MAX_PHOTOS = 8
 PHOTO_MAX_PX = 1200
-
-
-def print_language(request: HttpRequest) -> str:
-    language = request.GET.get("lang", "")
-    return language if language in dict(settings.LANGUAGES) else FORM_LANGUAGE
 
 
 def duration_text(seconds: float | None) -> str:
@@ -147,53 +133,28 @@ def qf75_11_context(ticket: Ticket, user) -> dict[str, Any]:
     }
 
 
-class TicketFormMixin(ActionPermissionMixin, ScopedQuerysetMixin):
+class _TicketForm(PrintedFormView):
     """The ticket through the ticket page's permission and scope (another school's ticket: 404)."""
 
     model = Ticket
-    permission_action = VIEW
+    template = TEMPLATE
+    url_name = "ticket"
 
     def base_queryset(self) -> QuerySet:
         return selectors.ticket_detail()
 
-    def form_url(self, name: str, ticket: Ticket, language: str) -> str:
-        url = reverse(f"maintenance:{name}", args=[ticket.pk])
-        return url if language == FORM_LANGUAGE else f"{url}?{urlencode({'lang': language})}"
+    def form_context(self, obj: Ticket) -> dict[str, Any]:
+        return qf75_11_context(obj, self.request.user)
+
+    def filename(self, obj: Ticket) -> str:
+        return f"{QF75_11}-{obj.number}.pdf"
 
 
-class TicketPrintView(TicketFormMixin, View):
+class TicketPrintView(_TicketForm):
     """The QF75-11 page for the browser's Print (Arabic unless ?lang=en)."""
 
-    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        ticket = self.get_scoped_object()
-        language = print_language(request)
-        other = "en" if language == "ar" else "ar"
-        with translation.override(language):
-            context = {
-                **qf75_11_context(ticket, request.user),
-                "pdf_url": self.form_url("ticket_pdf", ticket, language),
-                "other_language_url": self.form_url("ticket_print", ticket, other),
-                "other_language": other,
-                "other_language_name": get_language_info(other)["name_local"],
-            }
-            html = render_to_string(TEMPLATE, context, request=request)
-        response = HttpResponse(html)
-        response["Content-Language"] = language
-        return response
 
-
-class TicketPdfView(TicketFormMixin, View):
+class TicketPdfView(_TicketForm):
     """The QF75-11 PDF, shown in the browser (Arabic unless ?lang=en)."""
 
-    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        from core.pdf import pdf_response, render_pdf
-
-        ticket = self.get_scoped_object()
-        language = print_language(request)
-        with translation.override(language):
-            context = qf75_11_context(ticket, request.user)
-        pdf = render_pdf(TEMPLATE, context, request=request, language=language)
-        response = pdf_response(pdf, f"{QF75_11}-{ticket.number}.pdf")
-        response["Content-Language"] = language
-        response["Cache-Control"] = "private, no-store"
-        return response
+    pdf = True
