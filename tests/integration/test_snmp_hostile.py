@@ -12,26 +12,17 @@ from collections.abc import Callable
 
 import pytest
 from pyasn1.codec.ber import decoder as pyasn1_decoder
-from pyasn1.codec.ber import encoder as pyasn1_encoder
-from pysnmp.proto import api, rfc1902
+from pysnmp.proto import rfc1902
 
 from netmon.probes import SnmpClient, SnmpTarget, SnmpV2c
 from netmon.probes.snmp import SYS_UPTIME
+from tests.snmp_packets import P, pysnmp_response
 
-P = api.PROTOCOL_MODULES[api.SNMP_VERSION_2C]
 COMMUNITY = "hostile"
 
 
 def response(request_id: int, var_binds, community: str = COMMUNITY) -> bytes:
-    pdu = P.GetResponsePDU()
-    P.apiPDU.set_defaults(pdu)
-    P.apiPDU.set_request_id(pdu, request_id)
-    P.apiPDU.set_varbinds(pdu, var_binds)
-    message = P.Message()
-    P.apiMessage.set_defaults(message)
-    P.apiMessage.set_community(message, community)
-    P.apiMessage.set_pdu(message, pdu)
-    return pyasn1_encoder.encode(message)
+    return pysnmp_response(request_id, community, var_binds)
 
 
 def true_values(oids) -> list:

@@ -6,13 +6,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pyasn1.codec.ber import decoder as pyasn1_decoder
-from pyasn1.codec.ber import encoder as pyasn1_encoder
-from pysnmp.proto import api, rfc1902, rfc1905
+from pysnmp.proto import rfc1902, rfc1905
 
 from netmon.probes import ber
 from netmon.probes.snmp import _plain
-
-P = api.PROTOCOL_MODULES[api.SNMP_VERSION_2C]
+from tests.snmp_packets import P, pysnmp_response
 
 oids = st.tuples(st.integers(0, 1), st.integers(0, 39)).flatmap(
     lambda head: st.lists(st.integers(0, 2**32 - 1), min_size=0, max_size=20).map(lambda rest: head + tuple(rest))
@@ -29,20 +27,6 @@ values = st.one_of(
     oids.map(rfc1902.ObjectIdentifier),
     st.sampled_from([rfc1905.noSuchObject, rfc1905.noSuchInstance, rfc1905.endOfMibView]),
 )
-
-
-def pysnmp_response(request_id: int, community: bytes, var_binds, status: int = 0, index: int = 0) -> bytes:
-    pdu = P.GetResponsePDU()
-    P.apiPDU.set_defaults(pdu)
-    P.apiPDU.set_request_id(pdu, request_id)
-    P.apiPDU.set_error_status(pdu, status)
-    P.apiPDU.set_error_index(pdu, index)
-    P.apiPDU.set_varbinds(pdu, var_binds)
-    message = P.Message()
-    P.apiMessage.set_defaults(message)
-    P.apiMessage.set_community(message, community)
-    P.apiMessage.set_pdu(message, pdu)
-    return pyasn1_encoder.encode(message)
 
 
 def pysnmp_decode(packet: bytes):
