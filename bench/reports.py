@@ -46,13 +46,20 @@ def _setup(data_dir: Path) -> None:
 
 
 def _ts(moment: dt.datetime | None) -> str | None:
-    """A moment as Django stores it in SQLite: naive UTC text."""
-    return None if moment is None else str(moment.astimezone(dt.UTC).replace(tzinfo=None))
+    """A moment as the database takes it: naive UTC text on SQLite (how Django stores it there),
+    UTC text with its offset on PostgreSQL (timestamptz)."""
+    from django.db import connection
+
+    if moment is None:
+        return None
+    utc = moment.astimezone(dt.UTC)
+    return str(utc) if connection.vendor == "postgresql" else str(utc.replace(tzinfo=None))
 
 
 def _insert(model, columns: list[str], rows) -> int:
-    """executemany() INSERT of `rows` (tuples in `columns` order, values already as SQLite stores them);
-    every other column gets its field default, "" or NULL. Model instances would cost minutes here."""
+    """Bulk INSERT of `rows` (tuples in `columns` order, values as the database takes them, see `_ts`):
+    executemany() on SQLite, COPY on PostgreSQL; every other column gets its field default, "" or NULL.
+    Model instances would cost minutes here."""
     from django.db import connection
 
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
@@ -73,8 +80,14 @@ def _insert(model, columns: list[str], rows) -> int:
     extra = tuple(v for _c, v in rest)
     table = model._meta.db_table
     quoted = ", ".join(f'"{n}"' for n in names)
-    sql = f'INSERT INTO "{table}" ({quoted}) VALUES ({", ".join("?" * len(names))})'
     count = 0
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor, cursor.cursor.copy(f'COPY "{table}" ({quoted}) FROM STDIN') as copy:
+            for row in rows:
+                copy.write_row(tuple(row) + extra)
+                count += 1
+        return count
+    sql = f'INSERT INTO "{table}" ({quoted}) VALUES ({", ".join("?" * len(names))})'
     with connection.cursor() as cursor:
         batch = []
         for row in rows:
@@ -89,7 +102,11 @@ def _insert(model, columns: list[str], rows) -> int:
     return count
 
 
-def _populate(n_tickets: int, n_actions: int, seed: int = 6) -> dict:
+def _populate(
+    n_tickets: int, n_actions: int, *, n_assets: int = 6000, n_targets: int = 3000, n_outages: int = 60_000,
+    seed: int = 6
+) -> dict:  # fmt: skip
+    """Fill the (migrated, empty) default database; SQLite or PostgreSQL. `n_targets` <= `n_assets`."""
     from decimal import Decimal
     from zoneinfo import ZoneInfo
 
@@ -148,7 +165,7 @@ def _populate(n_tickets: int, n_actions: int, seed: int = 6) -> dict:
                   ("desktop", "switch", "router", "access_point", "printer", "ups")]  # fmt: skip
         assets = Asset.objects.bulk_create(
             Asset(asset_tag=f"BA{i:06d}", asset_model=models[i % 6], manufacturer=maker, school=schools[i % 120])
-            for i in range(6000)
+            for i in range(n_assets)
         )
         provider = Provider.objects.create(name="Bench fiber")
         hq = FiberSite.objects.create(code="BHQ", kind="directorate", directorate=directorate, name_ar="المديرية")
@@ -161,9 +178,9 @@ def _populate(n_tickets: int, n_actions: int, seed: int = 6) -> dict:
             for i in range(300)
         )
         targets = Target.objects.bulk_create(
-            Target(asset=assets[i], address=f"127.30.{i // 250}.{i % 250 + 1}",
+            Target(asset=assets[i], address=f"127.{30 + i // 62500}.{i // 250 % 250}.{i % 250 + 1}",
                    circuit=circuits[i % 300] if i % 2 else None)
-            for i in range(3000)
+            for i in range(n_targets)
         )  # fmt: skip
         Target.objects.update(created=dt.datetime(2023, 6, 1, tzinfo=amman))
         parts = SparePart.objects.bulk_create(
@@ -239,7 +256,7 @@ def _populate(n_tickets: int, n_actions: int, seed: int = 6) -> dict:
                 k = rng.randrange(n_tickets)
                 at = opened_of[k] + dt.timedelta(minutes=rng.uniform(10, 9000))
                 ended = _ts(at + dt.timedelta(minutes=45))
-                yield (i + 1, k + 1, asset_ids[k % 6000], tech_ids[k % 40], _ts(at), ended, "repair", "done",
+                yield (i + 1, k + 1, asset_ids[k % n_assets], tech_ids[k % 40], _ts(at), ended, "repair", "done",
                        _ts(at), tech_ids[k % 40], None)  # fmt: skip
             # every fiftieth action corrected by a new row that replaces it
             for j in range(0, n_actions, 50):
@@ -258,8 +275,8 @@ def _populate(n_tickets: int, n_actions: int, seed: int = 6) -> dict:
 
         checks = ["icmp", "icmp", "snmp", "interface:1", "rtt"]
         outages, open_seen = [], set()
-        for i in range(60_000):
-            target = targets[i % 3000].pk
+        for i in range(n_outages):
+            target = targets[i % n_targets].pk
             begin = start + dt.timedelta(seconds=rng.randrange(span_s))
             length = dt.timedelta(minutes=rng.expovariate(1 / 90))
             end = begin + length
@@ -272,6 +289,11 @@ def _populate(n_tickets: int, n_actions: int, seed: int = 6) -> dict:
         counts["outages"] = _insert(Outage, [
             "target_id", "check_name", "status", "cause", "context", "start", "end", "duration_s"
         ], outages)  # fmt: skip
+        from django.core.management.color import no_style
+
+        with connection.cursor() as cursor:  # the explicit ids above: the next ORM insert takes the next free one
+            for sql in connection.ops.sequence_reset_sql(no_style(), [Ticket, CorrectiveAction]):
+                cursor.execute(sql)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     return counts
