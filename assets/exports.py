@@ -21,6 +21,7 @@ from django.utils import timezone, translation
 
 from assets.imports import COLUMNS, ORDER, SHEET_TITLES, format_days, format_time
 from assets.models import Asset, Circuit, FiberSite, Location, School
+from core.spreadsheets import formula_safe, xlsx_text_cell
 
 KINDS: dict[str, type[Model]] = {
     "schools": School,
@@ -106,11 +107,10 @@ def _csv_value(value: Any) -> str:
         return ""
     if isinstance(value, dt.date):
         return value.isoformat()
-    text = str(value)
+    if isinstance(value, int | Decimal | float):
+        return str(value)
     # Text that a spreadsheet would run as a formula is written as '=…; the importer removes the quote.
-    if not isinstance(value, int | Decimal | float) and text[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + text
-    return text
+    return formula_safe(str(value))
 
 
 def export_csv(kind: str, queryset: QuerySet) -> bytes:
@@ -155,8 +155,7 @@ def _add_sheet(workbook, kind: str, queryset: QuerySet) -> None:
                 cell.number_format = "yyyy-mm-dd"
                 widths[position] = max(widths[position], 10)
                 continue
-            if isinstance(value, str) and value.startswith("="):
-                cell.data_type = "s"  # text, never a formula
+            xlsx_text_cell(cell, value)  # text stays text, never a formula
             widths[position] = max(widths[position], len(str(value)))
     for position, width in enumerate(widths, start=1):
         worksheet.column_dimensions[get_column_letter(position)].width = min(max(width + 2, 8), 50)

@@ -56,6 +56,7 @@ from assets.services import asset_save, inventory_save
 from core.changelog import change_context, current_context
 from core.choices import ChoiceSet
 from core.models import Tag
+from core.spreadsheets import formula_unescape
 
 # --------------------------------------------------------------------------- the file format
 
@@ -414,9 +415,7 @@ def _is_blank(cells: Iterable[Any]) -> bool:
 
 def _unescape_csv(value: str) -> str:
     # exports.py writes text that Excel would run as a formula as '=… ; read it back as written.
-    if len(value) > 1 and value[0] == "'" and value[1] in "=+-@\t\r":
-        return value[1:]
-    return value
+    return formula_unescape(value)
 
 
 def _read_csv(data: bytes) -> list[tuple[str | None, list[tuple[int, list[Any]]]]]:

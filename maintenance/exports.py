@@ -1,8 +1,8 @@
 """The register of corrective actions as CSV or XLSX (QP-70-2: "a database of all corrective actions").
 
 Safe to open in a spreadsheet: text that starts with = + - @ (or a tab / carriage return)
-would run as a formula, so it is written with a leading apostrophe ('=…). Numbers stay
-numbers.
+would run as a formula, so it is written with a leading apostrophe ('=…), in CSV and XLSX
+alike (`core.spreadsheets.formula_safe`). Numbers stay numbers.
 """
 
 from __future__ import annotations
@@ -18,10 +18,10 @@ from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.spreadsheets import formula_safe
 from maintenance.choices import ActionOutcome, ActionType
 from maintenance.models import CorrectiveAction
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -40,10 +40,7 @@ def safe_cell(value: Any) -> Any:
         return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
     if isinstance(value, dt.date):
         return value.isoformat()
-    text = str(value)
-    if text.startswith(FORMULA_STARTS):
-        return "'" + text
-    return text
+    return formula_safe(str(value))  # the one rule of every export (core.spreadsheets)
 
 
 def action_headers() -> list[str]:

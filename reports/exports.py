@@ -32,6 +32,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from core.spreadsheets import xlsx_text_cell
 from reports.build import Report, quarter_label
 from reports.figures import CONFIG, Chart, charts
 from reports.tables import DECIMALS, ROW, Table, csv_value, display, formula_safe
@@ -194,11 +195,7 @@ def to_xlsx(report: Report) -> bytes:
         for r, row in enumerate(table.cells(), start=2):
             for c, (value, kind, _signed) in enumerate(row, start=1):
                 cell = sheet.cell(row=r, column=c)
-                if isinstance(value, str):
-                    cell.value = value  # openpyxl writes text as text: no formula is ever stored
-                    cell.data_type = "s"
-                else:
-                    cell.value = value
+                xlsx_text_cell(cell, value)  # text stays a text cell: no formula is ever stored
                 if kind in _NUMBER_FORMATS and value is not None:
                     cell.number_format = _NUMBER_FORMATS[kind]
                 elif isinstance(value, dt.datetime):

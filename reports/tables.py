@@ -12,6 +12,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from core import spreadsheets
+
 #: Column kinds and their decimals. "text" and "datetime" are not numbers.
 DECIMALS = {"int": 0, "hours": 2, "pct": 1, "money": 3, "avg": 2}
 NUMERIC = frozenset(DECIMALS)
@@ -140,8 +142,4 @@ def csv_value(value: Any, kind: str) -> str:
     return formula_safe(str(value))
 
 
-def formula_safe(text: str) -> str:
-    """Text a spreadsheet would run as a formula (=, +, -, @, tab, CR first) gets a leading quote."""
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + text
-    return text
+formula_safe = spreadsheets.formula_safe  # the one rule of every export (kept here for reports.exports)
