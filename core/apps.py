@@ -7,6 +7,7 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
-        from core import changelog
+        from core import changelog, security
 
         changelog.connect_signals()
+        security.connect_signals()

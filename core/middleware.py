@@ -19,7 +19,32 @@ class ChangeLoggingMiddleware:
         request.id = uuid.uuid4()
         # The user is resolved lazily: DRF authenticates tokens after middleware has run.
         with change_context(user=_LazyUser(request), request_id=request.id):
-            return self.get_response(request)
+            response = self.get_response(request)
+        if _is_export(request, response):
+            from core.models import AuditKind
+            from core.security import audit
+
+            audit(
+                AuditKind.EXPORT, request=request, path=request.path, query=request.META.get("QUERY_STRING", "")[:500],
+                content_type=response.get("Content-Type", ""), disposition=response.get("Content-Disposition", "")[:200],
+            )
+        return response
+
+
+#: What counts as an export (a download of records) for the audit trail.
+EXPORT_TYPES = ("text/csv", "application/pdf", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+def _is_export(request, response) -> bool:
+    """A successful download of a CSV, XLSX or PDF, or any response sent as an attachment, by a
+    signed-in user (API or page): these land in the audit trail."""
+    if response.status_code != 200 or request.method not in ("GET", "POST"):
+        return False
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return False
+    content_type = response.get("Content-Type", "").split(";")[0].strip()
+    return content_type in EXPORT_TYPES or "attachment" in response.get("Content-Disposition", "")
 
 
 class _LazyUser:

@@ -122,3 +122,74 @@ class Tag(ChangeLoggedModel):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ApiToken(models.Model):
+    """An API key, stored as its SHA-256 hash: the key itself is shown once, when it is issued.
+
+    `prefix` (the key's first characters) is kept to tell tokens apart in lists. A token stops
+    working when it is revoked or past `expires`. Issue and revoke through `core.services`
+    (`manage.py api_token`).
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(_("name"), max_length=100)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    prefix = models.CharField(_("prefix"), max_length=8, editable=False)
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+    last_used = models.DateTimeField(_("last used"), null=True, blank=True, editable=False)
+    expires = models.DateTimeField(_("expires"), null=True, blank=True)
+    revoked = models.DateTimeField(_("revoked"), null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-created", "-pk"]
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    def is_usable(self, now) -> bool:
+        return self.revoked is None and (self.expires is None or self.expires > now)
+
+
+class AuditKind(ChoiceSet):
+    LOGIN, LOGIN_FAILED, LOCKOUT, LOGOUT = "login", "login_failed", "lockout", "logout"
+    ROLE_CHANGE, PERMISSION_CHANGE = "role_change", "permission_change"
+    TOKEN_ISSUED, TOKEN_REVOKED, EXPORT = "token_issued", "token_revoked", "export"
+    CHOICES = [
+        (LOGIN, _("Signed in"), "success"),
+        (LOGIN_FAILED, _("Sign-in failed"), "warning"),
+        (LOCKOUT, _("Locked out"), "danger"),
+        (LOGOUT, _("Signed out"), "secondary"),
+        (ROLE_CHANGE, _("Role changed"), "primary"),
+        (PERMISSION_CHANGE, _("Permissions changed"), "primary"),
+        (TOKEN_ISSUED, _("API token issued"), "info"),
+        (TOKEN_REVOKED, _("API token revoked"), "info"),
+        (EXPORT, _("Export"), "dark"),
+    ]
+
+
+class AuditEvent(models.Model):
+    """One security-relevant event: a sign-in, a failure, a lockout, a role change, an export.
+
+    Append-only: a database trigger refuses UPDATE (migration core 0002). The user is kept as
+    an id and a name, not a foreign key, so deleting a user never has to rewrite the trail.
+    """
+
+    time = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+    kind = models.CharField(_("event"), max_length=20, choices=AuditKind.choices(), db_index=True)
+    user_id = models.PositiveBigIntegerField(_("user ID"), null=True, blank=True, db_index=True)
+    user_name = models.CharField(_("user name"), max_length=150, blank=True, db_index=True)
+    client_address = models.GenericIPAddressField(_("client address"), null=True, blank=True)
+    details = models.JSONField(_("details"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-time", "-pk"]
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+
+    def __str__(self) -> str:
+        return f"{self.time:%Y-%m-%d %H:%M} {self.kind} {self.user_name}"

@@ -1,10 +1,10 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
-from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
 from assets.api import views as assets_api
 from assets.api.imports import ImportView
+from core.api.tokens import ObtainTokenView
 from maintenance.api import views as maintenance_api
 from maintenance.api.visits import FieldVisitViewSet
 from netmon.api import views as netmon_api
@@ -33,7 +33,7 @@ router.register("field-visits", FieldVisitViewSet, basename="field-visit")
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
-    path("auth/token/", obtain_auth_token, name="api-token"),
+    path("auth/token/", ObtainTokenView.as_view(), name="api-token"),
     path("import/", ImportView.as_view(), name="api-import"),
     path("reports/quarterly/", QuarterlyReportView.as_view(), name="api-reports-quarterly"),
     path("", include(router.urls)),

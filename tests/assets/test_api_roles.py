@@ -123,10 +123,10 @@ def test_school_staff_may_add_a_journal_note_on_their_asset_only(users, api_for,
 
 
 def test_token_authentication(users, world, client):
-    from rest_framework.authtoken.models import Token
+    from core.services import issue_api_token
 
-    token = Token.objects.create(user=users[Role.VIEWER])
-    r = client.get("/api/assets/", HTTP_AUTHORIZATION=f"Token {token.key}")
+    key = issue_api_token(users[Role.VIEWER], "test")
+    r = client.get("/api/assets/", HTTP_AUTHORIZATION=f"Token {key}")
     assert r.status_code == 200 and r.json()["count"] == 2
     assert client.get("/api/assets/", HTTP_AUTHORIZATION="Token wrong").status_code == 401
 

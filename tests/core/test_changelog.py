@@ -61,10 +61,10 @@ def test_secrets_listed_in_changelog_exclude_never_reach_the_log(directorate):
 
 
 def test_an_api_change_is_attributed_to_the_token_user(users, asset, client):
-    from rest_framework.authtoken.models import Token
+    from core.services import issue_api_token
 
-    token = Token.objects.create(user=users["technician"])
+    key = issue_api_token(users["technician"], "test")
     r = client.patch(f"/api/assets/{asset.pk}/", {"name": "pc-01"}, content_type="application/json",
-                     HTTP_AUTHORIZATION=f"Token {token.key}")
+                     HTTP_AUTHORIZATION=f"Token {key}")
     assert r.status_code == 200
     assert changes_for(asset).first().user == users["technician"]
