@@ -31,6 +31,7 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.decorators.cache import never_cache
 
+from core.security import client_ip  # the TRUSTED_PROXY_COUNT rule, shared with the sign-in lockout
 from core.views import apply_validation_error, badge, style_form
 from maintenance import public, services
 from maintenance.choices import FeedbackKind, TicketCategory, TicketStatus
@@ -38,17 +39,6 @@ from maintenance.forms import FeedbackForm
 from maintenance.models import Ticket
 
 TEMPLATES = "maintenance/public/"
-
-
-def client_ip(request: HttpRequest) -> str:
-    """The client's address: REMOTE_ADDR, or the TRUSTED_PROXY_COUNT-th address from the end of
-    X-Forwarded-For (each trusted proxy appends the address it got the request from)."""
-    proxies = settings.TRUSTED_PROXY_COUNT
-    if proxies:
-        hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop.strip()]
-        if len(hops) >= proxies:
-            return hops[-proxies]
-    return request.META.get("REMOTE_ADDR", "")
 
 
 class LookupForm(forms.Form):
