@@ -23,6 +23,7 @@ class Job:
     icmp: bool
     snmp: SnmpTarget | None = None  # None: no SNMP checks
     discover: bool = False  # walk the system group, ifTable/ifXTable and processors first
+    version: int | None = None  # the target's poll_version when the job was made (see Outcome.version)
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,10 @@ class Outcome:
     ping: PingResult | None = None
     poll: PollResult | None = None
     discovery: Discovery | None = None
+    # The target's poll_version the probe started from: an outcome is written only while the
+    # target is still at that version, so one kept in memory through a database outage and
+    # written later can never overwrite what another poller recorded meanwhile.
+    version: int | None = None
 
 
 @dataclass(frozen=True)
@@ -59,6 +64,11 @@ class Prober:
             await self._snmp.__aexit__(*exc)
             self._snmp = None
 
+    @property
+    def dropped_packets(self) -> int:
+        """SNMP packets dropped so far (garbage, truncated, oversized, wrong request id or source)."""
+        return self._snmp.dropped_packets if self._snmp is not None else 0
+
     async def run(self, jobs: list[Job], *, now: datetime | None = None) -> list[Outcome]:
         """Probe every job once; ICMP and SNMP side by side. Never raises for one target."""
         if self._snmp is None:
@@ -72,6 +82,7 @@ class Prober:
                 ping=pings.get(job.address) if job.icmp else None,
                 poll=polls.get(job.target_id),
                 discovery=discoveries.get(job.target_id),
+                version=job.version,
             )
             for job in jobs
         ]

@@ -695,12 +695,15 @@ def observe(
     """Apply one observation of one check: hysteresis, parent suppression, flapping.
 
     `ok` None is "no verdict": only `value`, `detail` and `last_at` are kept. An
-    observation not newer than the last (`now <= state.last_at`) is a replay and changes
-    nothing. `unreachable=True` says the target's parent is down: failing then leads to
+    observation at the very instant of the last (`now == state.last_at`) is a replay and
+    changes nothing. One *older* than the last is not a replay — the poller writes an
+    outcome only while the target is at the version it was polled from — but the wall
+    clock stepped back: it counts, or a clock set back an hour would silence every check
+    for that hour. `unreachable=True` says the target's parent is down: failing then leads to
     UNREACHABLE rather than DOWN. Returns the new state and at most one transition.
     """
     _require_aware(now)
-    if state.last_at is not None and now <= state.last_at:
+    if state.last_at is not None and now == state.last_at:
         return state, None
     observed = dict(detail or {})
     if ok is None:

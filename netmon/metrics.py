@@ -93,6 +93,19 @@ def render_metrics() -> str:
         per_poller("errors_total"),
     )
 
+    family(
+        "siyana_poller_snmp_dropped_packets_total",
+        "counter",
+        "SNMP packets dropped since the poller started: garbage, truncated, oversized, wrong request id or source.",
+        per_poller("dropped_packets_total"),
+    )
+    family(
+        "siyana_poller_pending_outcomes",
+        "gauge",
+        "Poll results the poller keeps in memory until the database is back.",
+        per_poller("pending_outcomes"),
+    )
+
     counts = dict(Target.objects.filter(enabled=True).values_list("status").annotate(n=Count("pk")))
     family(
         "siyana_targets",

@@ -532,6 +532,14 @@ class PollerStatus(models.Model):
     targets_late = models.PositiveIntegerField(_("targets late"), default=0)
     polls_total = models.PositiveBigIntegerField(_("polls"), default=0)
     errors_total = models.PositiveBigIntegerField(_("errors"), default=0)
+    dropped_packets_total = models.PositiveBigIntegerField(
+        _("dropped packets"),
+        default=0,
+        help_text=_("SNMP packets dropped since the poller started: garbage, truncated, oversized, wrong request id."),
+    )
+    pending_outcomes = models.PositiveIntegerField(
+        _("outcomes waiting"), default=0, help_text=_("Poll results kept in memory while the database was away.")
+    )
     last_error = models.TextField(_("last error"), blank=True)
     stopped_at = models.DateTimeField(_("stopped"), null=True, blank=True)
 

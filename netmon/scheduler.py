@@ -25,12 +25,14 @@ import random
 import socket
 import threading
 import time
-from collections import defaultdict
+from collections import defaultdict, deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import OperationalError, close_old_connections, connection, transaction
+from django.db import InterfaceError, OperationalError, close_old_connections, connection, transaction
+from django.db.backends.signals import connection_created
 from django.db.models import F, Q
 from django.db.models.functions import Mod
 from django.utils import timezone
@@ -44,6 +46,83 @@ log = logging.getLogger("netmon.poller")
 
 HOUSEKEEPING_EVERY = timedelta(minutes=5)
 ESCALATE_EVERY = timedelta(minutes=1)
+#: What a locked, restarting or unreachable database raises (InterfaceError: a connection
+#: the server closed under us).
+DB_ERRORS = (OperationalError, InterfaceError)
+#: A target scheduled more than its interval plus this ahead of now was scheduled by a
+#: clock that has since gone back (see `claim_due`).
+CLOCK_SLACK = timedelta(seconds=5)
+#: Outcomes kept in memory while the database is away, at most (the oldest go first).
+PENDING_MAX = 20_000
+#: Backoff between attempts while the database is away.
+BACKOFF_MIN_S, BACKOFF_MAX_S = 1.0, 30.0
+#: A repeated complaint (database away, SNMP packets dropped) is logged at most this often.
+LOG_EVERY_S = 60.0
+
+
+class Clock:
+    """The poller's wall clock, watched against the monotonic one.
+
+    Schedules (`next_poll_at`) and records are wall time; waits and timeouts are monotonic
+    (asyncio's loop time). A wall clock that steps — NTP after a bad start, a VM resumed, an
+    operator — is noticed here: the two clocks disagree by more than `tolerance_s`.
+    `jumped_at` is the wall time just after the latest step (the recorder then takes new
+    sysUpTime baselines instead of seeing reboots everywhere); `claim_due` pulls back
+    schedules left in the future by a step back. `wall` and `monotonic` are the seam tests
+    use to step the clock.
+    """
+
+    def __init__(
+        self,
+        wall: Callable[[], datetime] = timezone.now,
+        monotonic: Callable[[], float] = time.monotonic,
+        *,
+        tolerance_s: float = 5.0,
+    ) -> None:
+        self._wall = wall
+        self._monotonic = monotonic
+        self.tolerance_s = tolerance_s
+        self._last: tuple[datetime, float] | None = None
+        self.jumped_at: datetime | None = None
+        self.jumps = 0
+
+    def now(self) -> datetime:
+        wall, mono = self._wall(), self._monotonic()
+        if self._last is not None:
+            last_wall, last_mono = self._last
+            elapsed = mono - last_mono
+            step = (wall - last_wall).total_seconds() - elapsed
+            if abs(step) > self.tolerance_s + 0.001 * elapsed:
+                self.jumps += 1
+                self.jumped_at = wall
+                log.warning("the wall clock stepped %+.0f s; schedules and reboot checks adjust", step)
+        self._last = (wall, mono)
+        return wall
+
+
+class Throttled:
+    """Log one kind of complaint at most every `every_s` seconds (monotonic), with a count."""
+
+    def __init__(self, every_s: float = LOG_EVERY_S, monotonic: Callable[[], float] = time.monotonic) -> None:
+        self.every_s = every_s
+        self._monotonic = monotonic
+        self._last: float | None = None
+        self.suppressed = 0
+
+    def __call__(self, level: int, message: str, *args) -> bool:
+        now = self._monotonic()
+        if self._last is not None and now - self._last < self.every_s:
+            self.suppressed += 1
+            return False
+        if self.suppressed:
+            message += " (%d similar messages suppressed)"
+            args = (*args, self.suppressed)
+        log.log(level, message, *args)
+        self._last, self.suppressed = now, 0
+        return True
+
+    def reset(self) -> None:
+        self._last, self.suppressed = None, 0
 
 
 @dataclass(frozen=True)
@@ -71,6 +150,7 @@ class Claim:
     ids: list[int] = field(default_factory=list)
     lag_s: float = 0.0  # how late the latest of them was
     late: int = 0  # claimed later than a quarter of their interval (and 5 s)
+    rescheduled: int = 0  # found scheduled too far ahead (the clock went back) and given a new phase
 
 
 def probe_settings() -> ProbeSettings:
@@ -86,6 +166,7 @@ def claim_due(now: datetime, *, shard: Shard = Shard(), limit: int | None = None
     schedule one interval on. Returns their ids in the order they fell due."""
     claim = Claim()
     with transaction.atomic():
+        claim.rescheduled = _pull_back(now, shard)
         qs = Target.objects.filter(enabled=True)
         if not everything:
             qs = qs.filter(Q(next_poll_at__lte=now) | Q(next_poll_at__isnull=True))
@@ -118,15 +199,45 @@ def claim_due(now: datetime, *, shard: Shard = Shard(), limit: int | None = None
     return claim
 
 
-def record_with_retry(outcomes: list[Outcome], *, stop: threading.Event | None = None, attempts: int = 6):
+def _pull_back(now: datetime, shard: Shard) -> int:
+    """Targets scheduled further ahead than one interval (plus `CLOCK_SLACK`) were scheduled
+    by a clock that has since gone back (or before their interval was shortened): left alone
+    they would not be polled until the clock caught up — an hour of silence after a step back
+    of an hour. Give each a new random phase within its interval from `now`, as a new target
+    gets, so they neither wait nor all come at once."""
+    intervals = list(Target.objects.filter(enabled=True).values_list("interval_s", flat=True).distinct())
+    if not intervals:
+        return 0
+    ahead = Q()
+    for interval in intervals:
+        ahead |= Q(interval_s=interval, next_poll_at__gt=now + timedelta(seconds=interval) + CLOCK_SLACK)
+    qs = Target.objects.filter(ahead, enabled=True)
+    if shard.count > 1:
+        qs = qs.alias(shard_no=Mod("pk", shard.count)).filter(shard_no=shard.index)
+    rows = list(qs.values_list("pk", "interval_s"))
+    for pk, interval in rows:
+        Target.objects.filter(pk=pk).update(next_poll_at=now + timedelta(seconds=random.uniform(0, 1) * interval))
+    if rows:
+        log.warning("%d targets were scheduled beyond their interval (the clock went back?): rescheduled", len(rows))
+    return len(rows)
+
+
+def record_with_retry(
+    outcomes: list[Outcome],
+    *,
+    stop: threading.Event | None = None,
+    attempts: int = 6,
+    clock_jumped_at: datetime | None = None,
+):
     """Store outcomes, retrying while the database is locked or away. The outcomes stay in
-    memory meanwhile; if every attempt fails they are dropped — the states were not moved
-    on, so the next poll finds the same transitions again and nothing is lost."""
+    memory meanwhile; if every attempt fails the error is raised (the standalone poller then
+    keeps them until the database returns; a Celery task's are dropped — the states were not
+    moved on, so the next poll finds the same transitions again)."""
     delay = 0.5
     for attempt in range(1, attempts + 1):
         try:
-            return services.record_outcomes(outcomes)
-        except OperationalError as exc:
+            return services.record_outcomes(outcomes, clock_jumped_at=clock_jumped_at)
+        except DB_ERRORS as exc:
             log.warning(
                 "database unavailable while recording %d outcomes (attempt %d/%d): %s",
                 len(outcomes),
@@ -134,13 +245,21 @@ def record_with_retry(outcomes: list[Outcome], *, stop: threading.Event | None =
                 attempts,
                 exc,
             )
-            connection.close()  # reconnect on the next attempt
+            _reconnect()
             if attempt == attempts or (stop is not None and stop.wait(delay)):
                 raise
             if stop is None:
                 time.sleep(delay)
             delay = min(delay * 2, 10.0)
     raise AssertionError("unreachable")
+
+
+def _reconnect() -> None:
+    """Drop the connection so the next query opens a new one (a killed backend, a restarted server)."""
+    try:
+        connection.close()
+    except DB_ERRORS:  # closing a connection the server already dropped
+        pass
 
 
 class Heartbeat:
@@ -164,7 +283,16 @@ class Heartbeat:
         )
 
     def cycle(
-        self, *, started: datetime, duration_s: float, claim: Claim, polls: int, errors: int, last_error: str = ""
+        self,
+        *,
+        started: datetime,
+        duration_s: float,
+        claim: Claim,
+        polls: int,
+        errors: int,
+        last_error: str = "",
+        dropped: int = 0,
+        pending: int = 0,
     ) -> None:
         values = {
             "heartbeat_at": timezone.now(),
@@ -175,6 +303,8 @@ class Heartbeat:
             "targets_late": claim.late,
             "polls_total": F("polls_total") + polls,
             "errors_total": F("errors_total") + errors,
+            "dropped_packets_total": F("dropped_packets_total") + dropped,
+            "pending_outcomes": pending,
         }
         if last_error:
             values["last_error"] = last_error[:1000]
@@ -191,36 +321,79 @@ def poll_batch(
     ids: list[int], prober: Prober, loop: asyncio.AbstractEventLoop, stop: threading.Event | None = None
 ) -> services.RecordStats:
     """Probe and record one batch of targets: the step both modes share."""
-    started = timezone.now()
-    jobs = services.jobs_for(ids, started)
-    outcomes = loop.run_until_complete(prober.run(jobs, now=started))
-    return record_with_retry(outcomes, stop=stop)
+    return record_with_retry(probe_batch(ids, prober, loop, timezone.now()), stop=stop)
+
+
+def probe_batch(ids: list[int], prober: Prober, loop: asyncio.AbstractEventLoop, now: datetime) -> list[Outcome]:
+    """Probe one batch of targets (reads their jobs from the database; writes nothing)."""
+    jobs = services.jobs_for(ids, now)
+    return loop.run_until_complete(prober.run(jobs, now=now))
 
 
 class StandalonePoller:
-    """`manage.py poll`: the scheduler loop and the probes in one process."""
+    """`manage.py poll`: the scheduler loop and the probes in one process.
 
-    def __init__(self, *, shard: Shard = Shard(), batch_size: int | None = None, name: str | None = None) -> None:
+    The database may be locked or away for a while (a long migration, a restart, a killed
+    backend): the poller then keeps the outcomes it has probed but not written (`pending`,
+    in order, at most `PENDING_MAX`), claims nothing new, and retries with a growing pause
+    (`BACKOFF_MIN_S` … `BACKOFF_MAX_S`), logging once a minute. When the database answers
+    again it writes the kept outcomes first — their transitions, outages and tickets, each
+    written only if the target was not polled by someone else meanwhile — and goes on. It
+    never exits because of the database, so a supervisor never sees it crash-loop.
+    `db_timeout_s` is how long one statement waits for a lock before it counts as "away"
+    (SQLite's busy timeout, PostgreSQL's lock_timeout), so a held lock cannot stall the
+    loop unseen.
+    """
+
+    def __init__(
+        self,
+        *,
+        shard: Shard = Shard(),
+        batch_size: int | None = None,
+        name: str | None = None,
+        clock: Clock | None = None,
+        db_timeout_s: float | None = None,
+    ) -> None:
         self.shard = shard
         self.batch_size = batch_size or settings.NETMON_BATCH_SIZE
         self.name = name or f"poll {shard}@{socket.gethostname()}"
         self.stop = threading.Event()
         self.cycles = 0
+        self.clock = clock or Clock()
+        self.db_timeout_s = db_timeout_s
+        self.pending: deque[list[Outcome]] = deque()
+        self.pending_lost = 0  # outcomes dropped because `pending` was full
+        self.db_down_since: float | None = None  # monotonic
+        self.backoff_s = BACKOFF_MIN_S
+        self.dropped_seen = 0  # the prober's dropped-packet count at the last heartbeat
+        self._db_log = Throttled()
+        self._drop_log = Throttled()
+
+    # -- the loop
 
     def run(self, *, once: bool = False, max_cycles: int | None = None) -> None:
+        if self.db_timeout_s is not None:
+            connection_created.connect(self._session_timeout, dispatch_uid=f"netmon-poller-{id(self)}")
+            _reconnect()
         loop = asyncio.new_event_loop()
         prober = Prober(probe_settings())
         loop.run_until_complete(prober.__aenter__())
-        heartbeat = Heartbeat(self.name, mode="standalone", shard=str(self.shard))
+        heartbeat = self._start_heartbeat()
         last_housekeeping = timezone.now() - HOUSEKEEPING_EVERY
         last_escalation = timezone.now() - ESCALATE_EVERY
         log.info("poller %s started (shard %s, batch %d)", self.name, self.shard, self.batch_size)
         try:
             while not self.stop.is_set():
+                if heartbeat is None:
+                    heartbeat = self._start_heartbeat()
                 self.cycle(prober, loop, heartbeat, everything=once)
                 self.cycles += 1
-                if once or (max_cycles is not None and self.cycles >= max_cycles):
+                if self.db_down_since is None and (once or (max_cycles is not None and self.cycles >= max_cycles)):
                     break
+                if self.db_down_since is not None:
+                    self.stop.wait(self.backoff_s)
+                    self.backoff_s = min(self.backoff_s * 2, BACKOFF_MAX_S)
+                    continue
                 if self.shard.index == 0 and timezone.now() - last_housekeeping >= HOUSEKEEPING_EVERY:
                     last_housekeeping = timezone.now()
                     self.housekeeping()
@@ -231,26 +404,80 @@ class StandalonePoller:
         finally:
             loop.run_until_complete(prober.__aexit__(None, None, None))
             loop.close()
-            heartbeat.stopped()
+            if self.pending:
+                log.error(
+                    "poller %s stops with %d outcomes not written (the database is away); the next poll repeats them",
+                    self.name,
+                    sum(len(batch) for batch in self.pending),
+                )
+            if heartbeat is not None:
+                try:
+                    heartbeat.stopped()
+                except DB_ERRORS as exc:
+                    log.warning("could not mark the poller stopped: %s", exc)
+            if self.db_timeout_s is not None:
+                connection_created.disconnect(dispatch_uid=f"netmon-poller-{id(self)}")
             log.info("poller %s stopped after %d cycles", self.name, self.cycles)
 
+    def _start_heartbeat(self) -> Heartbeat | None:
+        try:
+            heartbeat = Heartbeat(self.name, mode="standalone", shard=str(self.shard))
+        except DB_ERRORS as exc:
+            self._database_away(exc, "starting")
+            return None
+        return heartbeat
+
+    def _session_timeout(self, sender, connection, **kwargs) -> None:
+        """Every connection of this process waits at most `db_timeout_s` for a lock."""
+        ms = max(1, int(self.db_timeout_s * 1000))
+        with connection.cursor() as cursor:
+            if connection.vendor == "sqlite":
+                cursor.execute(f"PRAGMA busy_timeout = {ms}")
+            elif connection.vendor == "postgresql":
+                cursor.execute(f"SET lock_timeout = {ms}")
+
+    # -- one cycle
+
     def cycle(
-        self, prober: Prober, loop: asyncio.AbstractEventLoop, heartbeat: Heartbeat, *, everything: bool = False
+        self, prober: Prober, loop: asyncio.AbstractEventLoop, heartbeat: Heartbeat | None, *, everything: bool = False
     ) -> Claim:
-        """Claim what is due and poll it, batch by batch. SIGTERM lets the cycle finish."""
-        started = timezone.now()
+        """Write what is pending, claim what is due and poll it, batch by batch. SIGTERM lets
+        the cycle finish. Never raises because of the database (see the class notes)."""
+        started = self.clock.now()
         t0 = time.monotonic()
         if not connection.in_atomic_block:  # a long-lived process drops dead or old connections
             close_old_connections()
-        claim = claim_due(started, shard=self.shard, everything=everything)
+        claim = Claim()
         polls = errors = 0
         last_error = ""
+        if self._flush_pending():
+            try:
+                claim = claim_due(started, shard=self.shard, everything=everything)
+            except DB_ERRORS as exc:
+                self._database_away(exc, "claiming due targets")
         for start in range(0, len(claim.ids), self.batch_size):
+            if self.db_down_since is not None:
+                break  # the rest of the claim waits one interval: its schedule has moved on
             batch = claim.ids[start : start + self.batch_size]
             try:
-                stats = poll_batch(batch, prober, loop, self.stop)
+                now = self.clock.now()
+                outcomes = probe_batch(batch, prober, loop, now)
+            except DB_ERRORS as exc:
+                self._database_away(exc, "reading the targets")
+                break
             except Exception as exc:  # one bad batch must not stop the poller
                 log.exception("batch of %d targets failed", len(batch))
+                errors += 1
+                last_error = f"{type(exc).__name__}: {exc}"
+                continue
+            try:
+                stats = record_with_retry(outcomes, stop=self.stop, attempts=3, clock_jumped_at=self.clock.jumped_at)
+            except DB_ERRORS as exc:
+                self._keep(outcomes)
+                self._database_away(exc, "recording outcomes")
+                break
+            except Exception as exc:
+                log.exception("recording a batch of %d targets failed", len(batch))
                 errors += 1
                 last_error = f"{type(exc).__name__}: {exc}"
                 continue
@@ -258,22 +485,97 @@ class StandalonePoller:
             errors += stats.errors
             if stats.error_messages:
                 last_error = stats.error_messages[-1]
-            if stats.transitions:
-                log.info(
-                    "%d transitions, %d tickets opened, %d reused, %d recoveries",
-                    stats.transitions,
-                    stats.tickets_opened,
-                    stats.tickets_reused,
-                    stats.recoveries,
-                )
+            self._log_stats(stats)
         duration = time.monotonic() - t0
-        try:
-            heartbeat.cycle(
-                started=started, duration_s=duration, claim=claim, polls=polls, errors=errors, last_error=last_error
+        dropped = prober.dropped_packets - self.dropped_seen
+        if dropped:
+            self._drop_log(
+                logging.WARNING,
+                "%d malformed or unexpected SNMP packets dropped (garbage, truncated, oversized, wrong request id"
+                " or source); %d in all",
+                dropped,
+                prober.dropped_packets,
             )
-        except OperationalError as exc:
-            log.warning("could not write the heartbeat: %s", exc)
+        if heartbeat is not None and self.db_down_since is None:
+            try:
+                heartbeat.cycle(
+                    started=started,
+                    duration_s=duration,
+                    claim=claim,
+                    polls=polls,
+                    errors=errors,
+                    last_error=last_error,
+                    dropped=dropped,
+                    pending=self.pending_count,
+                )
+                self.dropped_seen += dropped
+            except DB_ERRORS as exc:
+                self._database_away(exc, "writing the heartbeat")
         return claim
+
+    def _log_stats(self, stats: services.RecordStats) -> None:
+        if stats.transitions:
+            log.info(
+                "%d transitions, %d tickets opened, %d reused, %d recoveries",
+                stats.transitions,
+                stats.tickets_opened,
+                stats.tickets_reused,
+                stats.recoveries,
+            )
+
+    # -- the database away and back
+
+    @property
+    def pending_count(self) -> int:
+        return sum(len(batch) for batch in self.pending)
+
+    def _keep(self, outcomes: list[Outcome]) -> None:
+        self.pending.append(outcomes)
+        while self.pending_count > PENDING_MAX and len(self.pending) > 1:
+            lost = self.pending.popleft()
+            self.pending_lost += len(lost)
+            log.error("%d outcomes kept for the database dropped: more than %d waiting", len(lost), PENDING_MAX)
+
+    def _flush_pending(self) -> bool:
+        """Write the kept outcomes, oldest first. True when nothing is left."""
+        while self.pending:
+            batch = self.pending[0]
+            try:
+                stats = services.record_outcomes(batch, clock_jumped_at=self.clock.jumped_at)
+            except DB_ERRORS as exc:
+                _reconnect()
+                self._database_away(exc, "writing kept outcomes")
+                return False
+            self.pending.popleft()
+            log.info("wrote %d outcomes kept while the database was away (%d conflicts)", stats.polled, stats.conflicts)
+            self._log_stats(stats)
+        self._database_back()
+        return True
+
+    def _database_away(self, exc: Exception, doing: str) -> None:
+        _reconnect()
+        now = time.monotonic()
+        if self.db_down_since is None:
+            self.db_down_since = now
+            self.backoff_s = BACKOFF_MIN_S
+            self._db_log.reset()
+        self._db_log(
+            logging.WARNING,
+            "database unavailable while %s for %.0f s (%d outcomes kept, next try in %.0f s): %s",
+            doing,
+            now - self.db_down_since,
+            self.pending_count,
+            self.backoff_s,
+            exc,
+        )
+
+    def _database_back(self) -> None:
+        if self.db_down_since is not None:
+            log.warning("database available again after %.0f s", time.monotonic() - self.db_down_since)
+            self.db_down_since = None
+            self.backoff_s = BACKOFF_MIN_S
+
+    # -- idle time and shard-0 chores
 
     def idle_time(self) -> float:
         """Seconds until the next target of this shard falls due (at most 5, at least 0.2)."""
@@ -282,11 +584,12 @@ class StandalonePoller:
             qs = qs.alias(shard_no=Mod("pk", self.shard.count)).filter(shard_no=self.shard.index)
         try:
             nxt = qs.order_by("next_poll_at").values_list("next_poll_at", flat=True).first()
-        except OperationalError:
+        except DB_ERRORS:
+            _reconnect()
             return 5.0
         if nxt is None:
             return 5.0
-        return min(5.0, max(0.2, (nxt - timezone.now()).total_seconds()))
+        return min(5.0, max(0.2, (nxt - self.clock.now()).total_seconds()))
 
     def housekeeping(self) -> None:
         try:

@@ -84,7 +84,14 @@ def jobs_for(target_ids: list[int], now: datetime) -> list[Job]:
             target.discovered_at is None or now - target.discovered_at >= config.discovery_every
         )
         jobs.append(
-            Job(target_id=target.pk, address=target.address, icmp=target.icmp_enabled, snmp=snmp, discover=discover)
+            Job(
+                target_id=target.pk,
+                address=target.address,
+                icmp=target.icmp_enabled,
+                snmp=snmp,
+                discover=discover,
+                version=target.poll_version,
+            )
         )
     return jobs
 
@@ -129,18 +136,24 @@ class _Network:
         return engine.resolve_parents(self.statuses, self.parents, suspect=self.suspects)
 
 
-def record_outcomes(outcomes: list[Outcome]) -> RecordStats:
-    """Store one batch of outcomes (see the module notes). Returns what happened."""
+def record_outcomes(outcomes: list[Outcome], *, clock_jumped_at: datetime | None = None) -> RecordStats:
+    """Store one batch of outcomes (see the module notes). Returns what happened.
+
+    `clock_jumped_at`: when the poller saw its wall clock step (NTP, a VM resumed). A
+    sysUpTime read before that moment cannot be compared with one read after it — a clock
+    stepped an hour forward would make every device look rebooted — so the reboot check
+    only takes a new baseline for it."""
     stats = RecordStats()
     if not outcomes:
         return stats
     with transaction.atomic():
-        _Recorder(outcomes, stats).run()
+        _Recorder(outcomes, stats, clock_jumped_at=clock_jumped_at).run()
     return stats
 
 
 class _Recorder:
-    def __init__(self, outcomes: list[Outcome], stats: RecordStats) -> None:
+    def __init__(self, outcomes: list[Outcome], stats: RecordStats, *, clock_jumped_at: datetime | None = None) -> None:
+        self.clock_jumped_at = clock_jumped_at
         self.outcomes = {o.target_id: o for o in outcomes}
         self.stats = stats
         self.config = NetmonSettings.load()
@@ -184,6 +197,10 @@ class _Recorder:
         self, target: Target, rows: dict[str, TargetCheck], *, parent_down: bool
     ) -> tuple[engine.Status | None, bool]:
         outcome = self.outcomes[target.pk]
+        if outcome.version is not None and outcome.version != target.poll_version:
+            # polled from an older version: another poller (or our own later poll) wrote since
+            self.stats.conflicts += 1
+            return None, False
         now = outcome.at
         config = target.config()
         states = {name: engine.CheckState.from_dict(row.state) for name, row in rows.items()}
@@ -280,7 +297,16 @@ class _Recorder:
             return results, samples, errors
         rebooted = False
         if config.reboot:
-            verdict = engine.evaluate_reboot(states.get(engine.CheckKind.REBOOT.value), poll.uptime_ticks, now)
+            previous = states.get(engine.CheckKind.REBOOT.value)
+            if (
+                self.clock_jumped_at is not None
+                and previous is not None
+                and previous.last_at is not None
+                and previous.last_at < self.clock_jumped_at <= now
+            ):
+                verdict = engine.Evaluation(None, {"clock_jump": True}, poll.uptime_ticks)  # a new baseline only
+            else:
+                verdict = engine.evaluate_reboot(previous, poll.uptime_ticks, now)
             results[engine.CheckKind.REBOOT.value] = verdict
             rebooted = verdict.ok is False
             if rebooted:

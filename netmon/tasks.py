@@ -61,6 +61,7 @@ def poll_batch(target_ids: list[int]) -> dict[str, int]:
     claim = scheduler.Claim(ids=list(target_ids))
     stats = scheduler.poll_batch(list(target_ids), prober, loop)
     duration = (timezone.now() - started).total_seconds()
+    dropped = prober.dropped_packets - int(_process.get("dropped_seen", 0))  # type: ignore[call-overload]
     heartbeat.cycle(
         started=started,
         duration_s=duration,
@@ -68,7 +69,9 @@ def poll_batch(target_ids: list[int]) -> dict[str, int]:
         polls=stats.polled,
         errors=stats.errors,
         last_error=stats.error_messages[-1] if stats.error_messages else "",
+        dropped=dropped,
     )
+    _process["dropped_seen"] = prober.dropped_packets
     return {"polled": stats.polled, "conflicts": stats.conflicts, "transitions": stats.transitions}
 
 

@@ -147,6 +147,9 @@ MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(DATA_DIR / "media")))
 # Ticket photos and files live under MEDIA_ROOT (outside the code tree) and are served only
 # through views that check the user may see the ticket; MEDIA_URL is never routed.
 MAX_UPLOAD_MB = env_int("MAX_UPLOAD_MB", 10, minimum=1)
+# Inventory imports (assets.imports): bigger files or more rows are refused with a clear message.
+IMPORT_MAX_MB = env_int("IMPORT_MAX_MB", 10, minimum=1)
+IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 50000, minimum=1)
 # Escalation level 2: the ministry-level IT centre's address (empty: recorded on the ticket only).
 ESCALATION_MINISTRY_EMAIL = env_str("ESCALATION_MINISTRY_EMAIL", "")
 # Level 2 comes when the resolution clock has used its target plus this percent of it (50: 12 of 8 working hours).

@@ -85,11 +85,21 @@ def test_it_keeps_state_on_no_verdict():
     assert (after.value, after.detail, after.last_at) == (7, {"why": "no data"}, T0 + 10 * MINUTE)
 
 
-def test_it_ignores_a_replayed_or_older_observation():
+def test_it_ignores_a_replayed_observation():
     state, _ = run([True, False, False])
-    for when in (state.last_at, T0):
-        again, transition = observe(state, False, when, CheckPolicy())
-        assert (again, transition) == (state, None)
+    again, transition = observe(state, False, state.last_at, CheckPolicy())
+    assert (again, transition) == (state, None)
+
+
+def test_an_older_observation_counts_when_the_clock_went_back():
+    """The wall clock stepped back an hour: the checks must not fall silent for that hour."""
+    state, _ = run([True, False, False])  # two failures, threshold 3
+    back = state.last_at - 60 * MINUTE
+    down, transition = observe(state, False, back, CheckPolicy())
+    assert transition is not None and (transition.old, transition.new) == (Status.UP, Status.DOWN)
+    assert down.last_at == back
+    up, _ = observe(down, True, back + MINUTE, CheckPolicy())
+    assert up.successes == 1
 
 
 def test_it_numbers_transitions():
