@@ -29,7 +29,7 @@ class LockoutAuthenticationForm(AuthenticationForm):
         except forms.ValidationError:
             if username:
                 try:
-                    security.check_not_locked(self.request, username)
+                    security.check_not_locked(self.request, username, record=False)
                 except security.LockedOut as locked:  # this failure was the last one allowed
                     raise locked.validation_error() from None
             raise

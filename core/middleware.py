@@ -25,8 +25,12 @@ class ChangeLoggingMiddleware:
             from core.security import audit
 
             audit(
-                AuditKind.EXPORT, request=request, path=request.path, query=request.META.get("QUERY_STRING", "")[:500],
-                content_type=response.get("Content-Type", ""), disposition=response.get("Content-Disposition", "")[:200],
+                AuditKind.EXPORT,
+                request=request,
+                path=request.path,
+                query=request.META.get("QUERY_STRING", "")[:500],
+                content_type=response.get("Content-Type", ""),
+                disposition=response.get("Content-Disposition", "")[:200],
             )
         return response
 

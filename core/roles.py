@@ -28,6 +28,9 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
     Role.IT_HEAD: {"*": ALL},
     Role.TECHNICIAN: {
         "*": RO,
+        # The audit trail and API tokens are the IT head's alone (core.AuditEvent, core.ApiToken).
+        "core.auditevent": frozenset(),
+        "core.apitoken": frozenset(),
         "assets.asset": RW,
         "assets.location": RW,
         "assets.manufacturer": RW,
@@ -64,6 +67,8 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
     },
     Role.SCHOOL_STAFF: {
         "*": RO,
+        "core.auditevent": frozenset(),
+        "core.apitoken": frozenset(),
         "core.journalentry": frozenset({VIEW, ADD}),
         # the directorate's monitoring plumbing is not a school's business
         "netmon.pollerstatus": frozenset(),
@@ -82,7 +87,13 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         "maintenance.retentionpolicy": frozenset(),
         "maintenance.retentionexport": frozenset(),
     },
-    Role.VIEWER: {"*": RO, "notifications.message": frozenset(), "maintenance.retentionexport": frozenset()},
+    Role.VIEWER: {
+        "*": RO,
+        "notifications.message": frozenset(),
+        "maintenance.retentionexport": frozenset(),
+        "core.auditevent": frozenset(),
+        "core.apitoken": frozenset(),
+    },
 }
 
 

@@ -101,12 +101,15 @@ def _keys(request: HttpRequest | None, username: str) -> list[tuple[str, int]]:
     return keys
 
 
-def check_not_locked(request: HttpRequest | None, username: str) -> None:
-    """Raise LockedOut while the user name or the client's address is locked."""
+def check_not_locked(request: HttpRequest | None, username: str, *, record: bool = True) -> None:
+    """Raise LockedOut while the user name or the client's address is locked (and, unless
+    `record` is false, put the refused attempt in the audit trail)."""
     now = time.time()
     for key, _limit in _keys(request, username):
         until = cache.get(key + ":locked")
         if until is not None and until > now:
+            if record:
+                audit(AuditKind.LOGIN_FAILED, request=request, user_name=username, reason="locked")
             raise LockedOut(int(until - now) + 1)
 
 
@@ -139,9 +142,8 @@ def _on_login_failed(sender, credentials, request=None, **kwargs):
     if not username:
         return
     try:
-        check_not_locked(request, username)
+        check_not_locked(request, username)  # records the refused attempt
     except LockedOut:
-        audit(AuditKind.LOGIN_FAILED, request=request, user_name=username, reason="locked")
         return
     locked = record_failure(request, username)
     audit(AuditKind.LOGIN_FAILED, request=request, user_name=username)

@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from core.audit_views import AuditEventListView
 from core.auth_views import LoginView
 from netmon.metrics import metrics_view
 
@@ -9,6 +10,7 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="assets:dashboard", permanent=False), name="home"),
     path("login/", LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("audit/", AuditEventListView.as_view(), name="audit"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("metrics", metrics_view, name="metrics"),
     path("api/", include("siyana.api_urls")),
