@@ -245,11 +245,24 @@ class ImportForm(forms.Form):
         help_text=_("A CSV or XLSX file."),
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx"}),
     )
+    encoding = forms.ChoiceField(
+        label=_("Encoding of a CSV file"),
+        choices=[],
+        initial="auto",
+        required=False,
+        help_text=_("Leave it on Detect unless the import says the text is garbled."),
+    )
     dry_run = forms.BooleanField(
         label=_("Dry run: check the file and show what would change, without saving anything"),
         required=False,
         initial=True,
     )
+
+    def __init__(self, *args, **kwargs):
+        from assets.imports import ENCODINGS
+
+        super().__init__(*args, **kwargs)
+        self.fields["encoding"].choices = list(ENCODINGS.items())
 
     def clean_file(self):
         upload = self.cleaned_data["file"]

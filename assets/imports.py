@@ -418,25 +418,165 @@ def _unescape_csv(value: str) -> str:
     return formula_unescape(value)
 
 
-def _read_csv(data: bytes) -> list[tuple[str | None, list[tuple[int, list[Any]]]]]:
+#: The encodings a user may name for a CSV file ("auto": UTF-8 with or without BOM, UTF-16 with a BOM,
+#: else Arabic Windows-1256 when the text reads as Arabic). Excel's "CSV" on an Arabic Windows is 1256.
+ENCODINGS: dict[str, Any] = {
+    "auto": gettext_lazy("Detect (UTF-8, UTF-16 with BOM, or Arabic Windows-1256)"),
+    "utf-8": gettext_lazy("UTF-8 (“CSV UTF-8” in Excel)"),
+    "windows-1256": gettext_lazy("Arabic Windows-1256 (“CSV” in Arabic Excel)"),
+    "utf-16": gettext_lazy("UTF-16 (“Unicode Text” in Excel)"),
+}
+
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_ARABIC_LETTER = re.compile("[\u0621-\u064a\u0671-\u06d3]")
+
+
+def _line_of(data: bytes | str, position: int) -> int:
+    newline = b"\n" if isinstance(data, bytes) else "\n"
+    return data[:position].count(newline) + 1  # type: ignore[arg-type]
+
+
+def _looks_misdecoded(text: str) -> bool:
+    """UTF-8 Arabic read as Windows-1256 turns every letter into ط or ظ plus a symbol ("ظ…ط¯ط±ط³ط©"):
+    in real Arabic text those two letters are rare, in such mojibake they are every other letter."""
+    letters = _ARABIC_LETTER.findall(text)
+    if len(letters) < 4:
+        return False
+    return sum(1 for c in letters if c in "طظ") > len(letters) * 0.3
+
+
+def _reads_as_arabic(text: str) -> bool:
+    """Windows-1256 also maps bytes to Latin letters and symbols: a French or junk file would "decode"
+    too. Guess 1256 only when nearly every non-ASCII character is Arabic (letters, marks, punctuation)."""
+    other = [c for c in text if not c.isascii()]
+    if not other or not _ARABIC_LETTER.search(text):
+        return False
+    arabic = sum(1 for c in other if "\u0600" <= c <= "\u06ff" or c in _ARABIC_EXTRAS)
+    return arabic >= len(other) * 0.95
+
+
+_ARABIC_EXTRAS = "\u00a0\u00ab\u00bb\u200c\u200d\u200e\u200f\u2013\u2014\u2026"
+
+
+def _file_error(message: str, row: int = 0) -> _FileError:
+    return _FileError([RowError("", row, "", message)])
+
+
+def decode_text(data: bytes, encoding: str | None = None) -> str:
+    """The CSV file's text; a _FileError (naming the line) when it is not text in that encoding.
+
+    Never returns mojibake silently: a Windows-1256 guess must read as Arabic, and a file
+    named as Windows-1256 that is really UTF-8 (or the other way round) is refused.
+    """
+    encoding = encoding or "auto"
+    if encoding not in ENCODINGS:
+        raise _file_error(
+            _("Unknown encoding “%(encoding)s”. Use one of: %(encodings)s.")
+            % {"encoding": encoding, "encodings": ", ".join(ENCODINGS)}
+        )
+    utf16_bom = data[:2] in (b"\xff\xfe", b"\xfe\xff")
+    if encoding == "utf-16" or (encoding == "auto" and utf16_bom):
+        try:
+            text = data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise _file_error(_("The file is not UTF-16 text (line %(line)d).") % {"line": exc.start // 2}) from None
+        if text.startswith("\ufeff"):
+            text = text[1:]
+        return _checked_text(text)
+    if b"\x00" in data:
+        line = _line_of(data, data.index(b"\x00"))
+        raise _file_error(
+            _(
+                "Line %(line)d holds a NUL byte: this is not a CSV text file (or it is UTF-16 without a BOM: "
+                "choose UTF-16)."
+            )
+            % {"line": line},
+            row=line,
+        )
     try:
         text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise _FileError(
-            [RowError("", 0, "", _("The file is not UTF-8 text. In Excel, save it as “CSV UTF-8”."))]
-        ) from None
+    except UnicodeDecodeError as exc:
+        utf8_error: UnicodeDecodeError | None = exc
+    else:
+        utf8_error = None
+        if encoding == "windows-1256" and not text.isascii():
+            raise _file_error(_("The file is UTF-8 text, not Windows-1256: choose UTF-8 (or Detect)."))
+        return _checked_text(text)
+    if encoding == "utf-8":
+        line = _line_of(data, utf8_error.start)
+        raise _file_error(
+            _("The file is not UTF-8 text (line %(line)d). In Excel, save it as “CSV UTF-8”, or choose its encoding.")
+            % {"line": line},
+            row=line,
+        )
+    try:
+        text = data.decode("cp1256")
+    except UnicodeDecodeError as exc:  # cp1256 leaves no byte undefined today, but a codec may change
+        line = _line_of(data, exc.start)
+        raise _file_error(_("The file is not Windows-1256 text (line %(line)d).") % {"line": line}, row=line) from None
+    if _looks_misdecoded(text) or _CONTROL.search(text) or (encoding == "auto" and not _reads_as_arabic(text)):
+        raise _file_error(
+            _(
+                "The file is not UTF-8 text, and it does not read as Arabic Windows-1256 either. In Excel, "
+                "save it as “CSV UTF-8”, or choose its encoding."
+            )
+        )
+    return _checked_text(text)
+
+
+def _checked_text(text: str) -> str:
+    if "\x00" in text:
+        line = _line_of(text, text.index("\x00"))
+        raise _file_error(_("Line %(line)d holds a NUL character: the file is damaged.") % {"line": line}, row=line)
+    if _looks_misdecoded(text):
+        first = _ARABIC_LETTER.search(text)
+        sample = text[first.start() : first.start() + 12] if first else ""
+        raise _file_error(
+            _(
+                "The Arabic text in this file looks garbled (“%(sample)s”): it was saved or converted with the "
+                "wrong encoding. Choose the file's encoding, or save it again as “CSV UTF-8”."
+            )
+            % {"sample": sample}
+        )
+    return text
+
+
+def max_import_bytes() -> int:
+    return int(getattr(settings, "IMPORT_MAX_MB", 10)) * 1024 * 1024
+
+
+def max_import_rows() -> int:
+    return int(getattr(settings, "IMPORT_MAX_ROWS", 50_000))
+
+
+def _too_many_rows() -> _FileError:
+    return _file_error(
+        _("The file has more than %(limit)s rows; the limit is %(limit)s. Split it into smaller files.")
+        % {"limit": max_import_rows()}
+    )
+
+
+def _read_csv(data: bytes, encoding: str | None = None) -> list[tuple[str | None, list[tuple[int, list[Any]]]]]:
+    text = decode_text(data, encoding)
     first_line = text.split("\n", 1)[0]
     delimiter = ","
     if "," not in first_line:
         delimiter = ";" if ";" in first_line else ("\t" if "\t" in first_line else ",")
+    limit = max_import_rows() + 1  # and the header
+    rows: list[tuple[int, list[Any]]] = []
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
-        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+        for record in reader:
+            if len(rows) >= limit:
+                raise _too_many_rows()
+            rows.append((reader.line_num, [_unescape_csv(c) for c in record]))
     except csv.Error as exc:
-        raise _FileError(
-            [RowError("", 0, "", _("The CSV file could not be read: %(error)s") % {"error": exc})]
+        line = reader.line_num
+        raise _file_error(
+            _("The CSV file could not be read at line %(line)d: %(error)s") % {"line": line, "error": exc}, row=line
         ) from None
-    rows = [(number, [_unescape_csv(c) for c in record]) for number, record in enumerate(records, start=1)]
-    return [(None, rows)]
+    # Row numbers are records (the header is row 1), as a spreadsheet shows them, not physical lines.
+    return [(None, [(number, cells) for number, (_line, cells) in enumerate(rows, start=1)])]
 
 
 def _read_xlsx(data: bytes) -> list[tuple[str | None, list[tuple[int, list[Any]]]]]:
@@ -447,13 +587,21 @@ def _read_xlsx(data: bytes) -> list[tuple[str | None, list[tuple[int, list[Any]]
     except Exception:  # zipfile, XML and openpyxl errors alike: the file is not a workbook we can read
         raise _FileError([RowError("", 0, "", _("The file could not be read as an XLSX workbook."))]) from None
     sheets = []
+    read, limit = 0, max_import_rows() + len(workbook.worksheets)  # and a header per sheet
     try:
         for worksheet in workbook.worksheets:
             if hasattr(worksheet, "reset_dimensions"):
                 # Some tools write a wrong <dimension>; without this, read-only mode stops there.
                 worksheet.reset_dimensions()
-            rows = [(number, list(cells)) for number, cells in enumerate(worksheet.iter_rows(values_only=True), 1)]
+            rows = []
+            for number, cells in enumerate(worksheet.iter_rows(values_only=True), 1):
+                read += 1
+                if read > limit:
+                    raise _too_many_rows()
+                rows.append((number, list(cells)))
             sheets.append((worksheet.title, rows))
+    except _FileError:
+        raise
     except Exception:
         raise _FileError([RowError("", 0, "", _("The file could not be read as an XLSX workbook."))]) from None
     finally:
@@ -540,7 +688,7 @@ def _kind_error(kind: str) -> RowError:
     )
 
 
-def read_sheets(data: bytes, filename: str, kind: str | None = None) -> list[_Sheet]:
+def read_sheets(data: bytes, filename: str, kind: str | None = None, encoding: str | None = None) -> list[_Sheet]:
     """The file's sheets with their kinds, in dependency order; raises _FileError when the file is unusable."""
     if kind is not None and kind not in COLUMNS:
         raise _FileError([_kind_error(kind)])
@@ -552,7 +700,12 @@ def read_sheets(data: bytes, filename: str, kind: str | None = None) -> list[_Sh
         raise _FileError([RowError("", 0, "", message)])
     if not data or not data.strip(b"\xef\xbb\xbf \t\r\n"):
         raise _FileError([RowError("", 0, "", _("The file is empty."))])
-    raw = _read_csv(data) if extension == ".csv" else _read_xlsx(data)
+    if len(data) > max_import_bytes():
+        raise _file_error(
+            _("The file is %(size)s MB; the limit is %(limit)s MB. Split it into smaller files.")
+            % {"size": f"{len(data) / 1024 / 1024:.1f}", "limit": max_import_bytes() // 1024 // 1024}
+        )
+    raw = _read_csv(data, encoding) if extension == ".csv" else _read_xlsx(data)
     # Sheets with nothing on them (Excel's spare "Sheet2") are ignored.
     raw = [(title, rows) for title, rows in raw if any(not _is_blank(cells) for _n, cells in rows)]
     if not raw:
@@ -627,6 +780,17 @@ class _Row:
         for position, value in enumerate(cells):
             key = sheet.keys[position] if position < len(sheet.keys) else None
             value = _cell(value)
+            if key is not None and isinstance(value, str) and _CONTROL.search(value):
+                char = _CONTROL.search(value).group()
+                self.errors.append(
+                    RowError(
+                        sheet.title,
+                        number,
+                        sheet.headers[position],
+                        _("The cell holds a control character (U+%(code)04X); remove it.") % {"code": ord(char)},
+                    )
+                )
+                value = None
             if key is not None:
                 self.values[key] = value
             elif value is not None:
@@ -972,7 +1136,14 @@ class _Importer:
             raise _RowFailed from None
 
     def _by_code(
-        self, row: _Row, column: str, *, cache: dict[str, Any], model: type[Model], kind: str, unknown: str,
+        self,
+        row: _Row,
+        column: str,
+        *,
+        cache: dict[str, Any],
+        model: type[Model],
+        kind: str,
+        unknown: str,
         required: bool = True,
     ) -> Any:
         """The directorate, school or fiber site a row names by code: from this file or the database."""
@@ -996,19 +1167,33 @@ class _Importer:
     def _directorate(self, row: _Row) -> Any:
         # Directorates are not imported: only the database can hold the one a row names.
         return self._by_code(
-            row, "directorate_code", cache=self.directorates, model=Directorate, kind="directorates",
+            row,
+            "directorate_code",
+            cache=self.directorates,
+            model=Directorate,
+            kind="directorates",
             unknown=_("Unknown directorate code “%(value)s”."),
         )
 
     def _school(self, row: _Row, column: str = "school_code", *, required: bool = True) -> Any:
         return self._by_code(
-            row, column, cache=self.schools, model=School, kind="schools", required=required,
+            row,
+            column,
+            cache=self.schools,
+            model=School,
+            kind="schools",
+            required=required,
             unknown=_("Unknown school code “%(value)s”."),
         )
 
     def _site(self, row: _Row, column: str, *, required: bool) -> Any:
         return self._by_code(
-            row, column, cache=self.sites, model=FiberSite, kind="fiber_sites", required=required,
+            row,
+            column,
+            cache=self.sites,
+            model=FiberSite,
+            kind="fiber_sites",
+            required=required,
             unknown=_("Unknown fiber site code “%(value)s”."),
         )
 
@@ -1264,6 +1449,7 @@ class _Importer:
 
 
 def _read_all(fileobj: Any) -> bytes:
+    """The file's bytes, but never more than one byte over the limit (read_sheets then refuses it)."""
     if isinstance(fileobj, bytes | bytearray):
         return bytes(fileobj)
     if hasattr(fileobj, "seek"):
@@ -1271,20 +1457,23 @@ def _read_all(fileobj: Any) -> bytes:
             fileobj.seek(0)
         except (OSError, ValueError):
             pass
-    data = fileobj.read()
+    data = fileobj.read(max_import_bytes() + 1)
     return data.encode("utf-8") if isinstance(data, str) else data
 
 
-def import_file(fileobj, filename: str, *, user=None, dry_run: bool = False, kind: str | None = None) -> ImportResult:
+def import_file(
+    fileobj, filename: str, *, user=None, dry_run: bool = False, kind: str | None = None, encoding: str | None = None
+) -> ImportResult:
     """Import a CSV or XLSX file: every row is written, or none.
 
     Returns counts per kind, and every error of every row with its sheet, row number, column
-    and reason. With errors, or on a dry run, the database is left exactly as it was. Roles are
-    not checked here: callers check `core.roles.can(user, "import", Asset)`.
+    and reason. With errors, or on a dry run, the database is left exactly as it was. `encoding`
+    names a CSV file's encoding (see ENCODINGS; default: detect).
+    Roles are not checked here: callers check `core.roles.can(user, "import", Asset)`.
     """
     result = ImportResult(created={}, updated={}, errors=[], dry_run=dry_run)
     try:
-        sheets = read_sheets(_read_all(fileobj), filename, kind)
+        sheets = read_sheets(_read_all(fileobj), filename, kind, encoding)
     except _FileError as exc:
         result.errors.extend(exc.errors)
         return result

@@ -665,7 +665,13 @@ class ImportView(ActionPermissionMixin, TemplateView):
 
         upload = form.cleaned_data["file"]
         try:
-            result = import_file(upload, upload.name, user=request.user, dry_run=form.cleaned_data["dry_run"])
+            result = import_file(
+                upload,
+                upload.name,
+                user=request.user,
+                dry_run=form.cleaned_data["dry_run"],
+                encoding=form.cleaned_data.get("encoding") or None,
+            )
         except ValidationError as exc:
             apply_validation_error(form, exc)
             return self.render_to_response(self.context(form), status=400)
@@ -673,7 +679,9 @@ class ImportView(ActionPermissionMixin, TemplateView):
             messages.success(request, _("The file was imported."))
         return self.render_to_response(
             self.context(
-                asset_forms.ImportForm(initial={"dry_run": form.cleaned_data["dry_run"]}),
+                asset_forms.ImportForm(
+                    initial={"dry_run": form.cleaned_data["dry_run"], "encoding": form.cleaned_data.get("encoding")}
+                ),
                 result=result,
                 filename=upload.name,
             ),

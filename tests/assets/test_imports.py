@@ -480,7 +480,8 @@ def test_times_are_read_with_or_without_a_leading_zero(directorate):
         (b"not a zip at all", "book.xlsx", "XLSX"),
         (b"", "empty.csv", "empty"),
         ("\ufeff\r\n".encode(), "bom-only.csv", "empty"),
-        (b"\xff\xfe\x00c\x00o", "utf16.csv", "UTF-8"),
+        (b"\xff\xfe\x00c\x00", "utf16.csv", "UTF-16"),  # a BOM, then an odd number of bytes
+        (b"\xc7\xe1\xd1\xe3\xd2\x00", "nul.csv", "NUL"),
         (b"colour,size\nred,4\n", "mystery.csv", "Cannot tell"),
         (b"asset_tag,manufacturer,model,school_code\n", "header-only.csv", "no rows"),
     ],

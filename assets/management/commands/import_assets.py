@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
-from assets.imports import ORDER, import_file, iter_error_lines
+from assets.imports import ENCODINGS, ORDER, import_file, iter_error_lines
 
 
 class Command(BaseCommand):
@@ -19,8 +19,13 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="Check the file and count; write nothing.")
         parser.add_argument("--kind", choices=ORDER, help="What the file holds (default: from sheet names or header).")
         parser.add_argument("--user", help="The user the change log names for these changes.")
+        parser.add_argument(
+            "--encoding", choices=list(ENCODINGS), default="auto", help="A CSV file's encoding (default: detect)."
+        )
 
-    def handle(self, *args, file: str, dry_run: bool, kind: str | None, user: str | None, **options) -> None:
+    def handle(
+        self, *args, file: str, dry_run: bool, kind: str | None, user: str | None, encoding: str = "auto", **options
+    ) -> None:
         path = Path(file)
         if not path.is_file():
             raise CommandError(_("No such file: %(path)s") % {"path": file})
@@ -30,7 +35,7 @@ class Command(BaseCommand):
             if importer is None:
                 raise CommandError(_("No such user: %(user)s") % {"user": user})
         with path.open("rb") as fileobj:
-            result = import_file(fileobj, path.name, user=importer, dry_run=dry_run, kind=kind)
+            result = import_file(fileobj, path.name, user=importer, dry_run=dry_run, kind=kind, encoding=encoding)
         if not result.ok:
             for line in iter_error_lines(result):
                 self.stderr.write(line)
