@@ -574,7 +574,7 @@ def attachment_add(*, ticket: Ticket | int, file, by, public: bool = False, at=N
     found = uploads.check_upload(file, field="file")
     at = _now(at)
     current = ticket if isinstance(ticket, Ticket) else Ticket.objects.get(pk=ticket)
-    original = (getattr(file, "name", "") or "file")[-200:]
+    original = uploads.clean_filename(getattr(file, "name", ""), "file")
     attachment = TicketAttachment(
         ticket=current,
         name=original,
@@ -736,7 +736,7 @@ def _insert_action(
     if photo:
         found = uploads.check_upload(photo, field="photo", photo_only=True)
         action.photo.save(f"photo{found.extension}", photo, save=False)
-        action.photo_name = (getattr(photo, "name", "") or "photo")[-200:]
+        action.photo_name = uploads.clean_filename(getattr(photo, "name", ""), "photo")
     elif photo_from is not None and photo_from.photo:
         action.photo, action.photo_name = photo_from.photo.name, photo_from.photo_name
     action.full_clean(exclude=["idempotency_key", "corrects"], validate_constraints=False)

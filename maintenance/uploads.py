@@ -5,10 +5,17 @@ browser's Content-Type: a script renamed to photo.jpg is refused. The stored fil
 extension of the type found, so nothing is ever stored under a name a browser would run.
 Accepted: JPEG, PNG and WebP photos; PDF; office documents (Word, Excel, PowerPoint —
 both the OOXML .docx/.xlsx/.pptx and the older OLE2 .doc/.xls/.ppt — and OpenDocument).
+A photo must also open as that image in Pillow (a script behind a JPEG header is refused,
+and so is a decompression bomb). SVG, HTML and executables are never accepted, whatever
+their name. `clean_filename` is the name kept for display and downloads: no folders, no
+control or bidi-override characters (U+202E would show "gpj.exe" as "exe.jpg").
 """
 
 from __future__ import annotations
 
+import os
+import unicodedata
+import warnings
 import zipfile
 from dataclasses import dataclass
 
@@ -46,6 +53,45 @@ class FileType:
     content_type: str
     extension: str
     kind: str  # AttachmentKind
+
+
+PILLOW_FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}
+
+
+def clean_filename(name: str, default: str = "file") -> str:
+    """The uploader's file name, safe to show and to put in a Content-Disposition header."""
+    name = unicodedata.normalize("NFC", str(name or ""))
+    name = name.replace("\\", "/").rsplit("/", 1)[-1]  # no folders, Windows' or POSIX's
+    # Cc: control characters (NUL, CR, LF, …); Cf: format characters (bidi overrides, zero-width).
+    name = "".join(c for c in name if unicodedata.category(c) not in ("Cc", "Cf", "Cs", "Co", "Cn"))
+    name = " ".join(name.split()).strip(" .")
+    if not name:
+        return default
+    if len(name) > 200:
+        stem, ext = os.path.splitext(name)
+        ext = ext[:20]
+        name = stem[: 200 - len(ext)] + ext
+    return name
+
+
+def _image_opens(file, content_type: str) -> bool:
+    """The photo decodes as the type its first bytes claim, within Pillow's size limit."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        file.seek(0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(file) as image:
+                if image.format != PILLOW_FORMATS[content_type]:
+                    return False
+                image.verify()
+    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning, OSError,
+            ValueError, SyntaxError, EOFError):  # fmt: skip
+        return False
+    finally:
+        file.seek(0)
+    return True
 
 
 def max_upload_bytes() -> int:
@@ -94,7 +140,7 @@ def _sniff_zip(file) -> FileType | None:
 
 def check_upload(file: UploadedFile, *, field: str = "file", photo_only: bool = False) -> FileType:
     """The accepted type of `file`, or a ValidationError on `field` saying why it was refused."""
-    name = getattr(file, "name", "") or ""
+    name = clean_filename(getattr(file, "name", "") or "")
     size = getattr(file, "size", None)
     if size is None:
         file.seek(0, 2)
@@ -113,6 +159,10 @@ def check_upload(file: UploadedFile, *, field: str = "file", photo_only: bool = 
     head = file.read(16)
     file.seek(0)
     found = sniff(head, name, file)
+    if found is not None and found.kind == AttachmentKind.PHOTO and not _image_opens(file, found.content_type):
+        raise ValidationError(
+            {field: _("The file “%(name)s” is not a valid image: it could not be opened.") % {"name": name}}
+        )
     if found is None or (photo_only and found.kind != AttachmentKind.PHOTO):
         allowed = (
             _("JPEG, PNG or WebP photos") if photo_only else _("JPEG, PNG or WebP photos, PDF or office documents")

@@ -761,7 +761,9 @@ class ActionCorrectView(ActionPermissionMixin, ScopedQuerysetMixin, TemplateView
 
 
 def _file_response(fieldfile, name: str, content_type: str) -> FileResponse:
-    inline = content_type.startswith("image/") or content_type == "application/pdf"
+    # Only our photos (checked as images when uploaded) show inline; everything else, PDF included
+    # (a PDF viewer runs its scripts), is a download.
+    inline = content_type in uploads.PILLOW_FORMATS
     try:
         handle = fieldfile.open("rb")
     except (FileNotFoundError, OSError):
