@@ -238,15 +238,12 @@ def record_with_retry(
         try:
             return services.record_outcomes(outcomes, clock_jumped_at=clock_jumped_at)
         except DB_ERRORS as exc:
-            log.warning(
-                "database unavailable while recording %d outcomes (attempt %d/%d): %s",
-                len(outcomes),
-                attempt,
-                attempts,
-                exc,
-            )
             _reconnect()
-            if attempt == attempts or (stop is not None and stop.wait(delay)):
+            if attempt == attempts or (stop is not None and stop.is_set()):
+                raise  # the caller says so, once (the standalone poller at most once a minute)
+            # a lock held for a moment is ordinary: a note, not a warning per try
+            log.info("database busy recording %d outcomes (try %d/%d): %s", len(outcomes), attempt, attempts, exc)
+            if stop is not None and stop.wait(delay):
                 raise
             if stop is None:
                 time.sleep(delay)
@@ -372,9 +369,7 @@ class StandalonePoller:
     # -- the loop
 
     def run(self, *, once: bool = False, max_cycles: int | None = None) -> None:
-        if self.db_timeout_s is not None:
-            connection_created.connect(self._session_timeout, dispatch_uid=f"netmon-poller-{id(self)}")
-            _reconnect()
+        self.limit_lock_waits()
         loop = asyncio.new_event_loop()
         prober = Prober(probe_settings())
         loop.run_until_complete(prober.__aenter__())
@@ -415,8 +410,7 @@ class StandalonePoller:
                     heartbeat.stopped()
                 except DB_ERRORS as exc:
                     log.warning("could not mark the poller stopped: %s", exc)
-            if self.db_timeout_s is not None:
-                connection_created.disconnect(dispatch_uid=f"netmon-poller-{id(self)}")
+            connection_created.disconnect(dispatch_uid=self._dispatch_uid)
             log.info("poller %s stopped after %d cycles", self.name, self.cycles)
 
     def _start_heartbeat(self) -> Heartbeat | None:
@@ -426,6 +420,16 @@ class StandalonePoller:
             self._database_away(exc, "starting")
             return None
         return heartbeat
+
+    @property
+    def _dispatch_uid(self) -> str:
+        return f"netmon-poller-{id(self)}"
+
+    def limit_lock_waits(self) -> None:
+        """Apply `db_timeout_s` to this process's connections, from the next one on (`run` does this)."""
+        if self.db_timeout_s is not None:
+            connection_created.connect(self._session_timeout, dispatch_uid=self._dispatch_uid)
+            _reconnect()
 
     def _session_timeout(self, sender, connection, **kwargs) -> None:
         """Every connection of this process waits at most `db_timeout_s` for a lock."""

@@ -27,8 +27,15 @@ class Command(BaseCommand):
         parser.add_argument("--batch-size", type=int, default=None, help="Targets per probe batch.")
         parser.add_argument("--max-cycles", type=int, default=None, help="Stop after this many cycles.")
         parser.add_argument("--name", default=None, help="This poller's name on the health page.")
+        parser.add_argument(
+            "--db-timeout",
+            type=float,
+            default=None,
+            help="Seconds a query waits for a locked database before the poller backs off and retries "
+            "(default: the database's own setting).",
+        )
 
-    def handle(self, *args, once: bool, shard: str, batch_size, max_cycles, name, **options):
+    def handle(self, *args, once: bool, shard: str, batch_size, max_cycles, name, db_timeout, **options):
         try:
             parsed = Shard.parse(shard)
         except ValueError as exc:
@@ -37,7 +44,9 @@ class Command(BaseCommand):
             mode = "raw sockets" if icmp_privileged() else "unprivileged datagram sockets"
         except IcmpUnavailable as exc:
             raise CommandError(str(exc)) from None
-        poller = StandalonePoller(shard=parsed, batch_size=batch_size, name=name)
+        if db_timeout is not None and db_timeout <= 0:
+            raise CommandError("--db-timeout must be positive")
+        poller = StandalonePoller(shard=parsed, batch_size=batch_size, name=name, db_timeout_s=db_timeout)
 
         def stop(signum, _frame):
             self.stderr.write(f"poll: {signal.Signals(signum).name} received; finishing the current cycle")
