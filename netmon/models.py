@@ -405,6 +405,8 @@ class Outage(models.Model):
         indexes = [
             models.Index(fields=["start", "end"], name="netmon_outage_span"),
             models.Index(fields=["target", "-start"], name="netmon_outage_target"),
+            # availability over a period: the outages still open or ended after its start
+            models.Index(fields=["end"], name="netmon_outage_end"),
         ]
 
     def __str__(self) -> str:
@@ -427,9 +429,12 @@ class Sample(models.Model):
     value = models.FloatField()
 
     class Meta:
+        # One target's series: this btree. Time ranges over every target (roll-ups, pruning): the index
+        # `netmon_sample_at`, made by migration 0003 outside the model's state — BRIN on PostgreSQL
+        # (a thousandth of a btree's size and as fast for those ranges: bench/RESULTS.md), a btree
+        # elsewhere.
         indexes = [
             models.Index(fields=["target", "metric", "at"], name="netmon_sample_series"),
-            models.Index(fields=["at"], name="netmon_sample_at"),
         ]
 
     def __str__(self) -> str:
