@@ -10,6 +10,8 @@ from __future__ import annotations
 import statistics
 from collections.abc import Iterable
 
+from bench.db import section as db_section
+
 # PERF.md, "The bar"
 ICMP_BAR_TARGETS = 10_000
 ICMP_BAR_WALL_S = 2.0
@@ -729,6 +731,8 @@ def render(results: dict) -> str:
             + ", ".join(f"{fmt} {_s(e['wall_s'])} ({e['bytes'] / 1e6:.1f} MB)" for fmt, e in rep["exports"].items())
             + f". Peak RSS {rep['maxrss_kb'] / 1024:.0f} MiB.",
         ]
+
+    lines += db_section(results.get("db"))
 
     lines += ["", "## Analysis", ""]
     lines += analysis(results) or ["Every bar is met."]

@@ -155,6 +155,13 @@ def reports(budget: Budget, tickets: int, actions: int) -> dict:
     return _run_json(cmd, budget.timeout(300))
 
 
+def db_scale(budget: Budget, quick: bool) -> dict:
+    """PostgreSQL at scale (`bench.db`): a throw-away database on 127.0.0.1:5432; fails (and says why) if none."""
+    small = ["--tickets", "10000", "--actions", "50000", "--assets", "4000", "--targets", "2000",
+             "--sample-hours", "6", "--partition-hours", "2"]  # fmt: skip
+    return _run_json([PY, "-m", "bench.db", *(small if quick else [])], budget.timeout(900))
+
+
 # -- main ---------------------------------------------------------------------------------
 
 
@@ -163,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="small sizes, one repeat: a smoke test of the harness")
     parser.add_argument("--budget", type=float, default=570, help="overall time limit in seconds (default 570)")
     parser.add_argument(
-        "--only", default="icmp,snmp,engine,reports", help="comma-separated: icmp, sweep, snmp, engine, reports"
+        "--only", default="icmp,snmp,engine,reports,db", help="comma-separated: icmp, sweep, snmp, engine, reports, db"
     )
     parser.add_argument("--results", type=Path, default=BENCH / "RESULTS.md")
     parser.add_argument("--no-netns", action="store_true", help="run as if namespaces were not permitted")
@@ -232,6 +239,8 @@ def main(argv: list[str] | None = None) -> int:
             _guarded(results, "engine", engine, budget, 10_000)
         if "reports" in steps:
             _guarded(results, "reports", reports, budget, *report_sizes)
+        if "db" in steps:
+            _guarded(results, "db", db_scale, budget, args.quick)
     finally:
         results["elapsed_s"] = time.monotonic() - started
         busy1, total1 = machine.cpu_times()
