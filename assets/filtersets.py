@@ -124,8 +124,13 @@ class CircuitFilterSet(SearchFilterSet):
                      "termination_a__name_ar", "termination_z__name_ar")
     status = django_filters.MultipleChoiceFilter(choices=CircuitStatus.choices(), label=_("Status"))
     type = django_filters.MultipleChoiceFilter(choices=CircuitType.choices(), label=_("Type"))
-    site = django_filters.ModelChoiceFilter(queryset=FiberSite.objects.all(), method="filter_site", label=_("Site"))
-    school = django_filters.ModelChoiceFilter(queryset=School.objects.all(), method="filter_school", label=_("School"))
+    # field_name only tells the OpenAPI schema the id's type (the methods match either end)
+    site = django_filters.ModelChoiceFilter(
+        queryset=FiberSite.objects.all(), method="filter_site", field_name="termination_a", label=_("Site")
+    )
+    school = django_filters.ModelChoiceFilter(
+        queryset=School.objects.all(), method="filter_school", field_name="termination_a__school", label=_("School")
+    )
 
     class Meta:
         model = Circuit

@@ -6,6 +6,7 @@ broker, Arabic first. Production sets DATABASE_URL, SECRET_KEY and ALLOWED_HOSTS
 
 from __future__ import annotations
 
+import logging
 import secrets
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from core.logging import logging_config
 from siyana.env import env_bool, env_choice, env_int, env_list, env_secret, env_str, parse_database_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -65,6 +67,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "core.headers.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "core.middleware.ArabicFirstLocaleMiddleware",
@@ -100,6 +103,10 @@ TEMPLATES = [
 DATABASES = {
     "default": parse_database_url(env_str("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'siyana.sqlite3'}"),
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # libpq waits for ever on a server that does not answer; give up after a few seconds
+    # (?connect_timeout=N in DATABASE_URL sets another).
+    DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", "5")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -155,11 +162,59 @@ ESCALATION_MINISTRY_EMAIL = env_str("ESCALATION_MINISTRY_EMAIL", "")
 # Level 2 comes when the resolution clock has used its target plus this percent of it (50: 12 of 8 working hours).
 SLA_ESCALATION_LEVEL2_PERCENT = env_int("SLA_ESCALATION_LEVEL2_PERCENT", 50, minimum=0)
 # Static files come from the app itself (never a CDN): schools and test machines have no internet.
-WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
-SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", False)
+# Static files in production (the image sets STATIC_MANIFEST=true and runs collectstatic when it is
+# built): whitenoise serves STATIC_ROOT's compressed files under hashed names, cached for ever.
+# `make run` and the tests keep plain names served from the finders, so a new static file never
+# waits for a collectstatic.
+STATIC_MANIFEST = env_bool("STATIC_MANIFEST", False)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if STATIC_MANIFEST
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+WHITENOISE_USE_FINDERS = not STATIC_MANIFEST
+
+# HTTPS. SECURE=true when users reach the site over https (production): secure cookies, HSTS and
+# the redirect from http. Behind a reverse proxy that ends TLS, also SECURE_BEHIND_PROXY=true: the
+# proxy must set X-Forwarded-Proto (and strip it from clients). The embedded default (`make run`)
+# serves plain http on 127.0.0.1, so all of this is off unless asked for.
+SECURE = env_bool("SECURE", False)
+if env_bool("SECURE_BEHIND_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", SECURE)
+# The container's health checks speak plain http to the process itself.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000 if SECURE else 0, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+# Preload asks browsers' built-in lists to hold the domain for https for good: a decision for the
+# domain's owner (and hstspreload.org), not a default. Off, check --deploy's reminder is silenced.
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", SECURE)
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+CSRF_COOKIE_SAMESITE = "Lax"
+# CSRF_COOKIE_HTTPONLY stays False: the tablet's offline sync (static/tablet/tablet.js) reads it.
+# Content-Security-Policy (core.headers): only our own origin may supply scripts, styles, images,
+# fonts, workers and fetches; no plugins, no framing, no <base> or form posts elsewhere. Scripts
+# and styles keep 'unsafe-inline': the report dashboard, the change history and the printed forms
+# carry inline <script>/onclick and plotly styles elements inline. Empty: no header.
+CONTENT_SECURITY_POLICY = env_str(
+    "CONTENT_SECURITY_POLICY",
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data: blob:; font-src 'self' data:; media-src 'self' blob:; connect-src 'self'; "
+    "worker-src 'self' blob:; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -195,6 +250,9 @@ SPECTACULAR_SETTINGS = {
         "VisitStatusEnum": "maintenance.choices.VisitStatus.choices",
         "VisitPurposeEnum": "maintenance.choices.VisitPurpose.choices",
         "CheckResultEnum": "maintenance.choices.CheckResult.choices",
+        # asset models' and assets' category; targets', checks' and outages' monitored status
+        "AssetCategoryEnum": "assets.choices.AssetCategory.choices",
+        "MonitorStatusEnum": "netmon.choices.MonitorStatus.choices",
         "FindingConditionEnum": "maintenance.choices.FindingCondition.choices",
     },
 }
@@ -316,10 +374,16 @@ PUBLIC_LOOKUP_WINDOW_SECONDS = env_int("PUBLIC_LOOKUP_WINDOW_SECONDS", 600, mini
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
 FEEDBACK_LINK_DAYS = env_int("FEEDBACK_LINK_DAYS", 30, minimum=1)  # how long a resolution's answer link works
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-}
+# Logs: one JSON object per line (core.logging) for the log collector — the image sets
+# LOG_FORMAT=json —, or the plain line `make run` prints. Passwords in URLs and secret-named
+# extra fields are masked either way.
+LOG_FORMAT = env_choice("LOG_FORMAT", "plain", {"plain", "json"})
+LOG_LEVEL = env_choice("LOG_LEVEL", "INFO", {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"})
+LOGGING = logging_config(fmt=LOG_FORMAT, level=LOG_LEVEL)
+if LOG_FORMAT == "json":
+    logging.captureWarnings(True)  # Python's warnings become JSON lines too (logger "py.warnings")
+
+# /readyz checks the broker when one is configured (REDIS_URL or CELERY_BROKER_URL set), and the
+# cache's Redis when it is another server; each check gives up after this many seconds.
+READYZ_CHECK_BROKER = bool(REDIS_URL or env_str("CELERY_BROKER_URL"))
+READYZ_TIMEOUT_SECONDS = env_int("READYZ_TIMEOUT_SECONDS", 2, minimum=1)

@@ -4,6 +4,7 @@ from django.views.generic import RedirectView
 
 from core.audit_views import AuditEventListView
 from core.auth_views import LoginView
+from core.health import healthz, readyz
 from netmon.metrics import metrics_view
 
 urlpatterns = [
@@ -13,6 +14,8 @@ urlpatterns = [
     path("audit/", AuditEventListView.as_view(), name="audit"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("metrics", metrics_view, name="metrics"),
+    path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
     path("api/", include("siyana.api_urls")),
     path("", include("assets.urls")),
     path("monitoring/", include("netmon.urls")),
