@@ -8,17 +8,26 @@ NODE_STAMP := node_modules/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test bench lint system-deps setup messages clean
+.PHONY: run test bench lint system-deps setup messages clean lock
 
 # Debian packages the project needs: gettext (translations), fping, snmp, snmpd, iproute2 (poller tests and bench). Installed only when missing.
 system-deps:
 	@bash scripts/system-deps.sh
 
-$(STAMP): pyproject.toml
+# Python packages: the exact versions in requirements.lock (`make lock` renews it from pyproject.toml's
+# ranges), then the project itself without resolving anything; `pip check` catches a pyproject.toml
+# dependency added without `make lock`.
+$(STAMP): pyproject.toml requirements.lock
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test,postgres,demo]'
+	$(PY) -m pip install --quiet -r requirements.lock
+	$(PY) -m pip install --quiet --no-deps -e .
+	$(PY) -m pip check
 	@touch $(STAMP)
+
+# Renew requirements.lock (make) and requirements-production.lock (docker/Dockerfile) in a throw-away venv.
+lock:
+	PYTHON=$(PYTHON) bash scripts/lock.sh
 
 # npm: axe-core for the browser tests (tests/ui); jsQR is vendored in static/vendor/jsqr from the same lock.
 $(NODE_STAMP): package.json package-lock.json

@@ -1,0 +1,31 @@
+"""gunicorn's settings in the image (`gunicorn -c docker/gunicorn.conf.py siyana.wsgi`).
+
+Workers: WEB_CONCURRENCY (gunicorn reads it itself; default here 2 × cores + 1, at most 8).
+With LOG_FORMAT=json (the image's default) gunicorn's own error and access logs are JSON lines
+through core.logging, like the application's.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+
+bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
+workers = int(os.environ.get("WEB_CONCURRENCY", min(2 * multiprocessing.cpu_count() + 1, 8)))
+threads = 2
+timeout = 60  # a quarterly report's PDF takes seconds; a stuck worker is replaced after this
+graceful_timeout = 30
+accesslog = "-"
+errorlog = "-"
+
+if os.environ.get("LOG_FORMAT", "plain") == "json":
+    logconfig_dict = {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"json": {"()": "core.logging.JsonFormatter"}},
+        "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stdout"}},
+        "loggers": {
+            "gunicorn.error": {"handlers": ["console"], "level": "INFO", "propagate": False},
+            "gunicorn.access": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        },
+    }
