@@ -205,7 +205,10 @@ def _pull_back(now: datetime, shard: Shard) -> int:
     they would not be polled until the clock caught up — an hour of silence after a step back
     of an hour. Give each a new random phase within its interval from `now`, as a new target
     gets, so they neither wait nor all come at once."""
-    intervals = list(Target.objects.filter(enabled=True).values_list("interval_s", flat=True).distinct())
+    # order_by(): the model's default ordering would make DISTINCT per row
+    intervals = sorted(
+        set(Target.objects.filter(enabled=True).order_by().values_list("interval_s", flat=True).distinct())
+    )
     if not intervals:
         return 0
     ahead = Q()
