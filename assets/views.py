@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Model, QuerySet
@@ -16,6 +17,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
+from django.views.decorators.http import require_GET
 from django.views.generic import TemplateView
 
 from assets import filtersets, labels, selectors
@@ -716,10 +718,10 @@ def _require(user, action: str, model: type[Model]) -> None:
         raise PermissionDenied
 
 
+@login_required
+@require_GET  # a read: any other method is 405
 def location_options(request: HttpRequest) -> HttpResponse:
     """<option>s of a school's locations, for the asset form (htmx swaps them in when the school changes)."""
-    if not request.user.is_authenticated:
-        raise PermissionDenied
     _require(request.user, VIEW, Location)
     school_id = request.GET.get("school", "")
     locations = scope_queryset(Location.objects.select_related("school"), request.user)

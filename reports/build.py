@@ -654,7 +654,9 @@ def _top_assets(figures, fault_assets: pd.DataFrame, period: helpdesk.Period, sc
         outages=("id", "size"), asset_tag=("asset_tag", "first"), asset_name=("asset_name", "first"),
         school_id=("school_id", "first"),
     )  # fmt: skip
-    both = by_tickets.combine_first(by_outages)
+    # Counts as floats before combining: combine_first casts back to the other frame's int dtype,
+    # which fails on the NaN of an asset found on one side only (a quarter with outages, no tickets).
+    both = by_tickets.astype({"tickets": "float64"}).combine_first(by_outages.astype({"outages": "float64"}))
     both[["tickets", "outages"]] = both[["tickets", "outages"]].fillna(0)
     both = both.reindex(columns=["asset_tag", "asset_name", "school_id", "tickets", "outages"])
     both = both.sort_values(["tickets", "outages", "asset_tag"], ascending=[False, False, True]).head(TOP_ASSETS)

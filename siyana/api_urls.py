@@ -4,6 +4,7 @@ from rest_framework.routers import DefaultRouter
 
 from assets.api import views as assets_api
 from assets.api.imports import ImportView
+from core.api.base import RolePermission
 from core.api.tokens import ObtainTokenView
 from maintenance.api import views as maintenance_api
 from maintenance.api.visits import FieldVisitViewSet
@@ -31,8 +32,13 @@ router.register("spare-parts", maintenance_api.SparePartViewSet)
 router.register("field-visits", FieldVisitViewSet, basename="field-visit")
 
 urlpatterns = [
-    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # The schema and its docs are for signed-in users and token holders (drf-spectacular serves them to anyone).
+    path("schema/", SpectacularAPIView.as_view(permission_classes=[RolePermission]), name="api-schema"),
+    path(
+        "docs/",
+        SpectacularSwaggerView.as_view(url_name="api-schema", permission_classes=[RolePermission]),
+        name="api-docs",
+    ),
     path("auth/token/", ObtainTokenView.as_view(), name="api-token"),
     path("import/", ImportView.as_view(), name="api-import"),
     path("reports/quarterly/", QuarterlyReportView.as_view(), name="api-reports-quarterly"),
