@@ -171,13 +171,21 @@ def test_with_redis_the_lock_is_shared_and_expires_by_itself(users, redis_cache)
 
 
 # -- passwords ---------------------------------------------------------------------------------------------
-def test_passwords_need_twelve_characters_and_are_checked_against_common_ones(users):
+def test_passwords_need_ten_characters_and_are_checked_against_common_ones(users):
     with pytest.raises(ValidationError) as short:
-        password_validation.validate_password("Zq8!kd3#Lm", users[Role.TECHNICIAN])
-    assert any("12" in m for m in short.value.messages)
+        password_validation.validate_password("Zq8!kd3#L", users[Role.TECHNICIAN])
+    assert any("10" in m for m in short.value.messages)
     with pytest.raises(ValidationError):
-        password_validation.validate_password("123456789012")
-    password_validation.validate_password("qamar-fi-lail-2026", users[Role.TECHNICIAN])
+        password_validation.validate_password("1234567890")
+    with pytest.raises(ValidationError):
+        password_validation.validate_password("password123")
+    password_validation.validate_password("qamar-fi-lail", users[Role.TECHNICIAN])
+
+
+def test_the_demo_password_meets_the_rules():
+    from assets.demo import DEMO_PASSWORD
+
+    password_validation.validate_password(DEMO_PASSWORD)
 
 
 def test_changepassword_refuses_a_short_password(users, monkeypatch):
