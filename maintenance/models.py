@@ -267,6 +267,12 @@ class Ticket(ChangeLoggedModel):
                 condition=~Q(status=TicketStatus.CLOSED),
                 name="maint_ticket_open_queue",
             ),
+            # a technician's queue (web and tablet): their open tickets only, whatever their history's length
+            models.Index(
+                fields=["assigned_to", "resolve_due_at"],
+                condition=~Q(status=TicketStatus.CLOSED),
+                name="maint_ticket_open_assignee",
+            ),
             # the report frames: tickets not closed before a period (`closed_at IS NULL OR closed_at >= since`)
             models.Index(fields=["closed_at"], name="maint_ticket_closed"),
         ]

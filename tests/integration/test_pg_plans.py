@@ -106,18 +106,19 @@ def plans(django_db_setup, django_db_blocker):
     return out
 
 
-def test_the_open_queue_and_its_count_read_the_partial_index_of_open_tickets(plans):
+def test_the_open_queue_and_its_count_read_a_partial_index_of_open_tickets(plans):
+    """Either partial index holds only the open tickets; the planner takes the smaller or the ordered one."""
     page = _one(plans["open_queue"], "LIMIT 50")
     count = _one(plans["open_queue"], "COUNT(*)")
     for plan in (page, count):
-        assert _uses(plan, "maint_ticket_open_queue"), _describe(plan)
+        assert _uses(plan, "maint_ticket_open_queue") or _uses(plan, "maint_ticket_open_assignee"), _describe(plan)
         assert "maintenance_ticket" not in plan["seq_scans"], _describe(plan)
 
 
-def test_the_technicians_queue_reads_their_tickets_by_index(plans):
+def test_the_technicians_queue_reads_only_their_open_tickets(plans):
     queue = _one(plans["tablet_queue"], 'FROM "maintenance_ticket"')
     assert "maintenance_ticket" not in queue["seq_scans"], _describe(queue)
-    assert any(s["index"] and "assign" in s["index"] for s in queue["scans"]), _describe(queue)
+    assert _uses(queue, "maint_ticket_open_assignee"), _describe(queue)
 
 
 def test_the_ticket_and_asset_lists_page_through_an_index(plans):
