@@ -177,6 +177,7 @@ class _Recorder:
         self.calendar = Calendar(min(times), max(times))
         network = _Network.load()
         resolution = network.resolve()
+        has_children = {parent for parent in network.parents.values() if parent is not None}
         rank = {pk: i for i, pk in enumerate(resolution.order)}
         for pk in sorted(targets, key=lambda pk: rank.get(pk, -1)):
             target = targets[pk]
@@ -186,8 +187,10 @@ class _Recorder:
                 continue
             network.statuses[pk] = status
             (network.suspects.add if suspect else network.suspects.discard)(pk)
-            if before != (status, suspect) and target.enabled:
-                resolution = network.resolve()  # rare: a target changed what it means for its children
+            if before != (status, suspect) and target.enabled and pk in has_children:
+                # a parent changed what it means for its children (resolving costs O(network):
+                # only for parents, or a mass outage of 10,000 leaves would cost O(n²))
+                resolution = network.resolve()
         Sample.objects.bulk_create(self.samples, batch_size=1000)
         self.stats.samples += len(self.samples)
 

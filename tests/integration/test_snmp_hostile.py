@@ -5,6 +5,7 @@ target gets the true answer or a timeout; the healthy targets polled beside it n
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import threading
 import time
@@ -34,13 +35,16 @@ class HostileAgent:
     """A UDP responder on 127.0.0.1 that answers each request with `script(request_id, oids)`:
     a list of (delay in seconds, packet, from_other_port)."""
 
-    def __init__(self, script: Callable[[int, list], list[tuple[float, bytes, bool]]]):
+    def __init__(self, script: Callable[[int, list], list[tuple[float, bytes, bool]]], address: str = "127.0.0.1"):
+        if not address.startswith("127."):
+            raise ValueError("the hostile agent lives on loopback only")
         self.script = script
+        self.address = address
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind(("127.0.0.1", 0))
+        self.sock.bind((address, 0))
         self.sock.settimeout(0.1)
         self.other = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.other.bind(("127.0.0.1", 0))
+        self.other.bind((address, 0))
         self.port = self.sock.getsockname()[1]
         self.requests = 0
         self._stop = threading.Event()
@@ -96,6 +100,34 @@ def slow(request_id: int, oids: list) -> list[tuple[float, bytes, bool]]:
     return [(0.7, response(request_id, true_values(oids)), False)]
 
 
+def slow_by(seconds: float) -> Callable[[int, list], list[tuple[float, bytes, bool]]]:
+    """The true answer, `seconds` late."""
+    return lambda request_id, oids: [(seconds, response(request_id, true_values(oids)), False)]
+
+
+def only_garbage(request_id: int, oids: list) -> list[tuple[float, bytes, bool]]:
+    return [(0, b"\x00\xffgarbage", False)]
+
+
+def only_truncated(request_id: int, oids: list) -> list[tuple[float, bytes, bool]]:
+    good = response(request_id, true_values(oids))
+    return [(0, good[: len(good) - 3], False)]
+
+
+def only_oversized(request_id: int, oids: list) -> list[tuple[float, bytes, bool]]:
+    """A 60 kB answer that arrives cut at 40 kB (as past a small buffer), and a header that claims 2 GB."""
+    padded = [(oid, rfc1902.OctetString(b"x" * 60_000)) for oid in oids]
+    return [(0, response(request_id, padded)[:40_000], False), (0, b"\x30\x84\x7f\xff\xff\xff" + b"\x00" * 200, False)]
+
+
+def only_wrong_id(request_id: int, oids: list) -> list[tuple[float, bytes, bool]]:
+    return [(0, response(request_id ^ 0x5A5A, true_values(oids)), False)]
+
+
+#: What each script sends per request that must be dropped and counted.
+DROPS_PER_REQUEST = {only_garbage: 1, only_truncated: 1, only_oversized: 2, only_wrong_id: 1}
+
+
 def poll(run, targets, **client_kwargs):
     async def go():
         async with SnmpClient(**client_kwargs) as client:
@@ -148,3 +180,39 @@ def test_retries_are_counted_exactly(run, retries):
         time.sleep(0.2)
     assert result.error == "timeout"
     assert agent.requests == retries + 1
+
+
+def test_a_slow_answer_within_the_timeout_is_taken(run, snmpd):
+    with HostileAgent(slow_by(0.3)) as agent:
+        target = SnmpTarget("slow", "127.0.0.1", SnmpV2c(COMMUNITY), port=agent.port, timeout=1.0, retries=0)
+        (result, good), dropped = poll(run, [target, healthy(snmpd)])
+    assert result.ok and result.uptime_ticks == 4242, result
+    assert agent.requests == 1 and dropped == 0
+    assert good.ok
+
+
+def test_an_answer_beyond_the_timeout_is_a_timeout_and_then_dropped(run, snmpd):
+    async def go(target):
+        async with SnmpClient() as client:
+            (result,) = await client.poll_many([target], concurrency=2)
+            good = await client.poll(healthy(snmpd))
+            await asyncio.sleep(0.6)  # the late answer arrives: nobody waits for it any more
+            return result, good, client.dropped_packets
+
+    with HostileAgent(slow_by(0.8)) as agent:
+        target = SnmpTarget("late", "127.0.0.1", SnmpV2c(COMMUNITY), port=agent.port, timeout=0.3, retries=0)
+        result, good, dropped = run(go(target))
+    assert not result.ok and result.error == "timeout", result
+    assert dropped == 1  # the late answer, counted, harming nothing
+    assert good.ok
+
+
+@pytest.mark.parametrize("script", list(DROPS_PER_REQUEST), ids=lambda f: f.__name__)
+def test_an_agent_that_only_misbehaves_times_out_and_is_counted(run, snmpd, script):
+    with HostileAgent(script) as agent:
+        hostile = SnmpTarget("hostile", "127.0.0.1", SnmpV2c(COMMUNITY), port=agent.port, timeout=0.3, retries=1)
+        (result, good), dropped = poll(run, [hostile, healthy(snmpd)])
+    assert not result.ok and result.error == "timeout", result
+    assert agent.requests == 2
+    assert dropped == 2 * DROPS_PER_REQUEST[script]
+    assert good.ok and good.uptime_ticks is not None

@@ -18,7 +18,6 @@ from maintenance.models import Ticket
 from netmon.cycle import Prober
 from netmon.engine import CheckState
 from netmon.models import Flip, Target, TargetCheck
-from netmon.probes.snmp import SnmpV2c  # noqa: F401  (the agent's credentials are made by v2c())
 from netmon.scheduler import Clock, Heartbeat, StandalonePoller, claim_due, probe_settings
 from tests.agents import AgentUnavailable, snmpd_agent
 from tests.netmon.netfixtures import make_target, v2c
