@@ -231,7 +231,7 @@ def test_rotation_old_key_to_new_key_then_the_old_key_removed(settings, director
     credential = SnmpCredential(name="schools", version="v2c")
     credential.set_secret("community", "Old-Key-Community-77")
     credential.save()
-    v3 = SnmpCredential(name="core", version="v3", user="noc", auth_protocol="sha", priv_protocol="aes")
+    v3 = SnmpCredential(name="core", version="v3", user="noc", auth_protocol="SHA", priv_protocol="AES-128")
     v3.set_secret("auth_key", "auth-key-secret-1")
     v3.set_secret("priv_key", "priv-key-secret-2")
     v3.save()
@@ -271,3 +271,24 @@ def test_removing_the_old_key_before_rotating_is_refused_and_changes_nothing(set
     settings.ENCRYPTION_KEYS = [new, old]
     call_command("rotate_secrets", "--dry-run", stdout=StringIO())
     assert SnmpCredential.objects.get(pk=credential.pk).community_enc == stored  # dry run: untouched
+
+
+def test_snmp_secrets_stay_out_of_logs_reprs_and_the_change_log(directorate, caplog):
+    import logging
+
+    from core.models import ObjectChange
+    from netmon.models import SnmpCredential
+
+    v3 = SnmpCredential(name="core", version="v3", user="noc", auth_protocol="SHA", priv_protocol="AES-128")
+    v3.set_secret("auth_key", "Auth-Secret-Pass-1")
+    v3.set_secret("priv_key", "Priv-Secret-Pass-2")
+    v3.save()
+    v2 = SnmpCredential(name="schools", version="v2c")
+    v2.set_secret("community", "Community-Secret-3")
+    v2.save()
+    with caplog.at_level(logging.DEBUG):
+        logging.getLogger("netmon").warning("probing with %r and %r", v3.probe_credentials(), v2.probe_credentials())
+    logged = caplog.text + repr(list(ObjectChange.objects.values_list("prechange_data", "postchange_data")))
+    for secret in ("Auth-Secret-Pass-1", "Priv-Secret-Pass-2", "Community-Secret-3"):
+        assert secret not in logged
+    assert v2.community_enc not in logged
