@@ -283,6 +283,7 @@ def bars(results: dict) -> list[tuple[str, str, bool | None]]:
         )
     else:
         out.append((label, (rep or {}).get("error") or "not run", None))
+    out += web_bars(results)
     return out
 
 
@@ -732,6 +733,8 @@ def render(results: dict) -> str:
             + f". Peak RSS {rep['maxrss_kb'] / 1024:.0f} MiB.",
         ]
 
+    lines += extra_sections(results)
+
     lines += db_section(results.get("db"))
 
     lines += ["", "## Analysis", ""]
@@ -740,7 +743,9 @@ def render(results: dict) -> str:
         "",
         "## How to read and rerun",
         "",
-        "- `make bench` (as root: namespaces and raw ICMP; about 5 minutes, a 570 s budget bounds it). "
+        "- `make bench` (as root: namespaces and raw ICMP; about 12 minutes with the web step's two databases, a "
+        "1,200 s budget bounds it; PostgreSQL on 127.0.0.1:5432 for `web/postgres`). `python -m bench.web --help` "
+        "runs the web step alone. "
         "`python -m bench --quick` is a smoke test of the harness; `--only icmp,snmp,engine` picks steps; "
         "`--no-netns` runs what a machine without namespaces would.",
         "- Traffic stays inside two network namespaces the run creates and removes (`bench/netns.py`): "
@@ -864,7 +869,10 @@ def analysis(results: dict) -> list[str]:
             f"- **Reports**: the warm report took {rep['warm_median_s']:.2f} s wall"
             + (f" for {cpu:.2f} s of CPU: the rest is waiting for the cores other processes held." if cpu else ".")
         )
-    for key in [k for k in results if k.startswith("icmp/") or k in ("snmp", "engine", "icmp_sweep", "reports")]:
+    out += web_analysis(results)
+    for key in [
+        k for k in results if k.startswith(("icmp/", "web/")) or k in ("snmp", "engine", "icmp_sweep", "reports")
+    ]:
         err = results[key].get("error") if isinstance(results[key], dict) else None
         if err:
             out.append(f"- **{key} did not complete**: {_short(err, 400)}")
@@ -876,3 +884,513 @@ def summary(results: dict) -> str:
     for bar, value, ok in bars(results):
         lines.append(f"- {bar}: {value} → {'yes' if ok else ('not measured' if ok is None else 'NO')}")
     return "\n".join(lines)
+
+
+# -- SNMP full cycles: the system group and the interface tables (discovery) ---------------
+
+
+def discovery_rows(results: dict) -> list[dict]:
+    """Ours (`discover_many`, what netmon.cycle runs for a device due for discovery) against the
+    LibreNMS way (snmpget of the system group + snmpbulkwalk of ifTable, one process each per device)."""
+    step = (results.get("snmp") or {}).get("discovery")
+    rows = []
+    for n in results.get("config", {}).get("snmp_sizes", []):
+        row: dict = {"n": n, "error": _error(results.get("snmp")) or (None if step else "not run")}
+        entry = ((step or {}).get("sizes") or {}).get(str(n))
+        if row["error"] or not entry:
+            row["error"] = row["error"] or "not run"
+            rows.append(row)
+            continue
+        ours, peer = entry["ours"], entry["peer"]
+        if ours.get("error"):
+            row["error"] = ours["error"]
+            rows.append(row)
+            continue
+        polls, row["ours_basis"] = undisturbed(ours["polls"])
+        cycles, row["peer_basis"] = undisturbed(peer["polls"])
+        peer_rss = max((c.get("rss_peak_sum_kb") or 0 for c in peer["polls"]), default=0) or None
+        peer_one = max((c.get("rss_peak_one_kb") or 0 for c in peer["polls"]), default=0) or None
+        row.update(
+            cycles=len(ours["polls"]),
+            ours_walls=[p["wall_s"] for p in ours["polls"]],
+            ours_wall=_median(p["wall_s"] for p in polls),
+            ours_cpu=_median(p["cpu_s"] for p in polls),
+            ours_ok=min(p["ok"] for p in ours["polls"]),
+            ours_values=_median(p.get("values", 0) / p["ok"] for p in polls if p["ok"]),
+            interfaces=_median(p.get("interfaces_per_device") for p in polls),
+            ours_rss_kb=ours.get("maxrss_sum_kb") or ours.get("maxrss_kb"),
+            processes=ours["processes"],
+            concurrency=ours["concurrency"],
+            peer_walls=[c["wall_s"] for c in peer["polls"]],
+            peer_wall=_median(c["wall_s"] for c in cycles),
+            peer_cpu=_median(c["cpu_s"] for c in cycles),
+            peer_dispatcher_cpu=_median(c["dispatcher_cpu_s"] for c in cycles),
+            peer_ok=min(c["ok"] for c in peer["polls"]),
+            peer_values=_median(c.get("values", 0) / c["n"] for c in cycles if c["n"]),
+            peer_parallel=peer["parallel"],
+            peer_command=peer["command"],
+            peer_rss_kb=peer_rss,
+            peer_process_rss_kb=peer_one,
+        )
+        row["ours_rate"] = n / row["ours_wall"] if row["ours_wall"] else None
+        row["peer_rate"] = n / row["peer_wall"] if row["peer_wall"] else None
+        row["ratio"] = _ratio(row["ours_rate"], row["peer_rate"])
+        row["cpu_ratio"] = _ratio(row["peer_cpu"], row["ours_cpu"])
+        rows.append(row)
+    return rows
+
+
+def _mb(kb: float | None) -> str:
+    return "—" if not kb else f"{kb * 1024 / 1e6:.1f} MB"
+
+
+def _per_1000(x: float | None, n: int, fmt: str = "{:.3f}") -> str:
+    return "—" if x is None else fmt.format(x * 1000 / n)
+
+
+def _mb_per_1000(kb: float | None, n: int) -> str:
+    """Memory per 1,000 targets, only where there are thousands (below, the interpreter is all of it)."""
+    return _mb(kb * 1000 / n) if kb and n >= 1000 else "—"
+
+
+def discovery_section(results: dict) -> list[str]:
+    rows = discovery_rows(results)
+    if not rows:
+        return []
+    cfg = results.get("config", {})
+    first = next((r for r in rows if not r["error"]), None)
+    lines = [
+        "",
+        "## SNMP — full cycles of the system group and the interface tables",
+        "",
+        "What discovery reads from each device, every device, one cycle after another. Ours: "
+        "`SnmpClient().discover_many(targets, concurrency=…)` — the path `netmon.cycle` runs for a device due "
+        "for discovery: one GET of the six system scalars, then GETBULK (10 repetitions) of each column of "
+        "`_DISCOVERY_COLUMNS` (ifDescr, ifType, ifSpeed, ifAdminStatus, ifOperStatus from ifTable; ifName, "
+        "ifHCInOctets, ifHighSpeed, ifAlias from ifXTable; hrProcessorLoad) up to its end"
+        + (f", in {first['processes']} processes × concurrency {first['concurrency']}" if first else "")
+        + ". Peer, the LibreNMS way: per device one `snmpget` of the 8 system-group scalars, then one "
+        "`snmpbulkwalk` of the whole ifTable (net-snmp's default 10 repetitions), "
+        f"{first['peer_parallel'] if first else '—'} devices at a time; cycles taking turns with ours. "
+        f"{cfg.get('discovery_repeat', '—')} measured cycles each (ours after one uncounted first contact). "
+        "*Values per device* counts what each side got back: the peer's ifTable walk returns all 22 columns, "
+        "ours reads 9 columns but from two tables — so the work is comparable, not identical.",
+        "",
+    ]
+    table = []
+    for r in rows:
+        if r["error"]:
+            table.append([f"{r['n']:,}", _short(r["error"]), *[""] * 11])
+            continue
+        table.append(
+            [
+                f"{r['n']:,}",
+                _s(r["ours_wall"], 3) + _span(r["ours_walls"], "{:.3f}"),
+                f"**{_num(r['ours_rate'])}**",
+                _ms_per(r["ours_cpu"], r["n"]),
+                _num(r["ours_values"]),
+                f"{r['ours_ok']:,}/{r['n']:,}",
+                _s(r["peer_wall"]) + _span(r["peer_walls"]),
+                f"**{_num(r['peer_rate'])}**",
+                _ms_per(r["peer_cpu"], r["n"]) + f" (+{_ms_per(r['peer_dispatcher_cpu'], r['n'])})",
+                _num(r["peer_values"]),
+                f"{r['peer_ok']:,}/{r['n']:,}",
+                f"**{r['ratio']:.1f}×**" if r["ratio"] else "—",
+                f"{r['cpu_ratio']:.1f}×" if r["cpu_ratio"] else "—",
+            ]
+        )
+    lines += _table(
+        ["devices", "ours wall", "ours devices/s", "ours CPU/device", "values/device", "ours ok", "peer wall",
+         "peer devices/s", "peer CPU/device (+dispatcher)", "values/device", "peer ok", "ours ÷ peer (speed)",
+         "peer CPU ÷ ours"],
+        table,
+    )  # fmt: skip
+    if first:
+        lines += ["", f"Peer command, per device: `{first['peer_command']}`"]
+        lines += [f"Ours: {first['ours_basis']}; peer: {first['peer_basis']} (brackets: all cycles)."]
+    return lines
+
+
+# -- cost per 1,000 targets ----------------------------------------------------------------
+
+
+def cost_rows(results: dict) -> list[list[str]]:
+    """CPU seconds and peak RSS per 1,000 targets, ours and the peer's, for every poller scenario."""
+    out = []
+    for r in icmp_rows(results):
+        if r["error"]:
+            continue
+        n = r["n"]
+        fping_rss = r["peer_summary"].get("maxrss_kb")
+        out.append(
+            [
+                f"ICMP cycle, {n:,} hosts ({r['silent']:,} silent)",
+                _per_1000(r["ours_cpu"], n),
+                _per_1000(r["peer_cpu"], n),
+                _mb(r["peak_rss_kb"]),
+                _mb_per_1000(r["peak_rss_kb"], n),
+                _mb(fping_rss),
+                _mb_per_1000(fping_rss, n),
+            ]
+        )
+    snmp = results.get("snmp") or {}
+    for r in snmp_rows(results):
+        if r["error"] or r.get("ours_error") or not r.get("ours_cpu"):
+            continue
+        n = r["n"]
+        ours = snmp["sizes"][str(n)]["ours"]
+        ours_rss = ours.get("maxrss_sum_kb") or (ours.get("maxrss_kb") or 0) * ours.get("processes", 1)
+        peer_polls = snmp["sizes"][str(n)].get("peer", {}).get("polls", [])
+        peer_rss = max((c.get("rss_peak_sum_kb") or 0 for c in peer_polls), default=0) or None
+        out.append(
+            [
+                f"SNMP poll cycle (uptime + 2 interfaces), {n:,} devices",
+                _per_1000(r["ours_cpu"], n),
+                _per_1000(r.get("peer_cpu"), n),
+                _mb(ours_rss),
+                _mb_per_1000(ours_rss, n),
+                _mb(peer_rss),
+                _mb_per_1000(peer_rss, n),
+            ]
+        )
+    for r in discovery_rows(results):
+        if r["error"]:
+            continue
+        n = r["n"]
+        out.append(
+            [
+                f"SNMP full cycle (system group + interfaces), {n:,} devices",
+                _per_1000(r["ours_cpu"], n),
+                _per_1000(r["peer_cpu"], n),
+                _mb(r["ours_rss_kb"]),
+                _mb_per_1000(r["ours_rss_kb"], n),
+                _mb(r["peer_rss_kb"]),
+                _mb_per_1000(r["peer_rss_kb"], n),
+            ]
+        )
+    return out
+
+
+def cost_section(results: dict) -> list[str]:
+    rows = cost_rows(results)
+    if not rows:
+        return []
+    return [
+        "",
+        "## Cost per 1,000 targets",
+        "",
+        "CPU seconds per cycle per 1,000 targets, and peak resident memory (whole, and divided by thousands of "
+        "targets). Ours: the poller process(es) — summed over processes for SNMP. fping: its own rusage. net-snmp: "
+        "the CLI processes' CPU (the Python dispatcher that starts them is left out, see above); their memory is "
+        "the most their live processes held at once (VmRSS read every 20 ms during the cycles; "
+        "wait4's peak would count the Python parent's pages from before exec). Most of our RSS is the "
+        "interpreter and the imports (about 50 MB a process), so the per-1,000 figure falls as targets grow.",
+        "",
+        *_table(
+            [
+                "scenario",
+                "ours CPU s / 1,000",
+                "peer CPU s / 1,000",
+                "ours peak RSS",
+                "per 1,000",
+                "peer peak RSS",
+                "per 1,000",
+            ],
+            rows,
+        ),  # fmt: skip
+    ]
+
+
+# -- web -------------------------------------------------------------------------------------
+
+WEB_BAR_MS = 100.0
+WEB_BAR_TICKETS = 100_000
+WEB_BAR_PAGES = {"tablet_queue": "technician queue (tablet)", "ticket_api": "ticket API"}
+WEB_LABELS = {
+    "tablet_queue": "technician queue (tablet)",
+    "my_tickets": "my open tickets (web list)",
+    "asset_list": "asset list",
+    "ticket_api": "ticket API",
+}
+
+
+def _web_steps(results: dict) -> list[tuple[str, dict | None]]:
+    dbs = (results.get("config", {}).get("web") or {}).get("databases", [])
+    return [(db, results.get(f"web/{db}")) for db in dbs]
+
+
+def web_bars(results: dict) -> list[tuple[str, str, bool | None]]:
+    out = []
+    for db, step in _web_steps(results):
+        for key, label in WEB_BAR_PAGES.items():
+            text = f"Web ({db}): {label} p95 ≤ {WEB_BAR_MS:g} ms at {WEB_BAR_TICKETS:,} tickets, 20 clients"
+            if not step or "error" in step:
+                out.append((text, _short((step or {}).get("error", "not run"), 200), None))
+                continue
+            page = step["pages"].get(key) or {}
+            p95 = page.get("p95_ms")
+            full = step["rows"]["tickets"] >= WEB_BAR_TICKETS
+            ok = page.get("ok") == page.get("requests") and bool(page.get("requests"))
+            value = f"{p95:,.0f} ms" if p95 is not None else "—"
+            if not full:
+                value += f" at {step['rows']['tickets']:,} tickets only"
+            if not ok:
+                value += f", {page.get('requests', 0) - page.get('ok', 0)} non-200 answers"
+            out.append((text, value, None if p95 is None or not full else (p95 <= WEB_BAR_MS and ok)))
+    return out
+
+
+def web_section(results: dict) -> list[str]:
+    steps = _web_steps(results)
+    if not steps:
+        return []
+    wcfg = results.get("config", {}).get("web") or {}
+    lines = [
+        "",
+        "## Web — latency under 20 concurrent clients",
+        "",
+        f"The real server: gunicorn (`gthread`) on 127.0.0.1 with {wcfg.get('workers')} workers × "
+        f"{wcfg.get('threads')} threads for the 2 cores (two processes per core, so one computes while the other "
+        "waits on the database; 8 requests in flight, the rest wait in the listen queue). "
+        f"{wcfg.get('clients')} client threads (stdlib `http.client`, one keep-alive connection each, no pause "
+        f"between requests) GET one page at a time until {wcfg.get('requests')} answers or {wcfg.get('seconds')} s, "
+        "after a warm-up of one request per client; latency runs from sending the request to the body's last "
+        "byte. The clients run on the same 2 cores. The data: `bench.reports`'s generator, in a throw-away "
+        "database (SQLite file, or a PostgreSQL database created on 127.0.0.1:5432 and dropped). The pages are "
+        "read as a real technician — the one whose open-ticket count is the median of the 40; the API with his "
+        "token. *Queries* are counted apart, one warm request through Django's test client (*repeated*: queries "
+        "that repeat another's shape — an N+1 shows there); *alone* is that request's own time, in process, with no "
+        "other load from the bench.",
+    ]
+    for db, step in steps:
+        lines += ["", f"### {db}", ""]
+        if not step or "error" in step:
+            lines += [f"Not measured: {_short((step or {}).get('error', 'not run'))}"]
+            continue
+        rows, who = step["rows"], step["technician"]
+        lines += [
+            f"{rows['tickets']:,} tickets, {rows['entries']:,} timeline entries, {rows['actions']:,} corrective "
+            f"actions, {rows['assets']:,} assets; database {step['db_bytes'] / 1e6:,.0f} MB (filled in "
+            f"{step['populate_s']:.0f} s). Technician `{who['username']}`: {who['open_tickets']} open tickets in "
+            f"his queue (the 40 technicians: {min(who['open_tickets_all'])}–{max(who['open_tickets_all'])}).",
+            "",
+        ]
+        table = []
+        for key, page in step["pages"].items():
+            q = step["queries"].get(key, {})
+            bar = ""
+            if key in WEB_BAR_PAGES and page.get("p95_ms") is not None:
+                bar = _met(page["p95_ms"] <= WEB_BAR_MS and page["ok"] == page["requests"])
+            table.append(
+                [
+                    WEB_LABELS.get(key, key),
+                    f"`{page['path']}`",
+                    f"{page['p50_ms']:,.0f} ms" if page.get("p50_ms") is not None else "—",
+                    f"**{page['p95_ms']:,.0f} ms**" if page.get("p95_ms") is not None else "—",
+                    f"{page['p99_ms']:,.0f} ms" if page.get("p99_ms") is not None else "—",
+                    f"{page['ok']:,}/{page['requests']:,}" + (" (time cap)" if page.get("capped_by_time") else ""),
+                    _num(page.get("per_s"), "{:,.1f}"),
+                    _num(page.get("server_cpu_ms_per_request"), "{:,.1f} ms"),
+                    f"{q.get('queries', '—')} ({q.get('repeated', 0)})",
+                    f"{1000 * q['wall_s']:,.0f} ms" if q.get("wall_s") is not None else "—",
+                    f"{q.get('bytes', 0) / 1000:,.0f} kB",
+                    bar or "(no bar)",
+                ]
+            )
+        lines += _table(
+            ["page", "path", "p50", "p95", "p99", "200 OK", "req/s", "server CPU / request", "queries (repeated)",
+             "alone", "size", "bar: p95 ≤ 100 ms"],
+            table,
+        )  # fmt: skip
+        lines += [
+            "",
+            f"Server memory: {_mb(step['server'].get('rss_idle_kb'))} for the {wcfg.get('workers')} workers and "
+            f"the master at rest, {_mb(max(p.get('server_rss_kb') or 0 for p in step['pages'].values()))} after "
+            "the load.",
+        ]
+        st = step.get("storage")
+        if st:
+            lines += [
+                "",
+                f"Samples on disk ({db}): {st['samples']:,} raw rows take {st['sample_bytes'] / 1e6:,.1f} MB with "
+                f"their two indexes — **{st['bytes_per_sample']:.0f} bytes a row**; {st['rollups']:,} 5-minute "
+                f"rollups {st['rollup_bytes'] / 1e6:,.1f} MB with the unique index and theirs — "
+                f"**{st['bytes_per_rollup']:.0f} bytes a row** (bulk_create: "
+                f"{_num(st.get('insert_samples_per_s'))} samples/s).",
+            ]
+    return lines
+
+
+def web_analysis(results: dict) -> list[str]:
+    """Why a web bar was missed, from Little's law: with no pause between requests, the latency is
+    the clients' number divided by the throughput."""
+    out = []
+    wcfg = results.get("config", {}).get("web") or {}
+    clients = wcfg.get("clients") or 20
+    for db, step in _web_steps(results):
+        if not step or "error" in step:
+            continue
+        for key, label in WEB_BAR_PAGES.items():
+            page = step["pages"].get(key) or {}
+            if page.get("p95_ms") is None or page["p95_ms"] <= WEB_BAR_MS:
+                continue
+            cpu = page.get("server_cpu_ms_per_request")
+            need = 2 * WEB_BAR_MS / clients  # CPU per request that 2 cores allow for p50 ≈ the bar
+            q = step["queries"].get(key, {})
+            text = (
+                f"- **Web ({db}), {label} missed**: p95 {page['p95_ms']:,.0f} ms, p50 {page['p50_ms']:,.0f} ms at "
+                f"{page['per_s']:,.1f} requests/s. {clients} clients that never pause keep {clients} requests in "
+                f"the system, so the mean latency is {clients} ÷ throughput (Little's law): "
+                f"{1000 * clients / page['per_s']:,.0f} ms here."
+            )
+            if cpu:
+                text += (
+                    f" The server spent {cpu:,.1f} ms of CPU per request; on 2 cores (shared with the clients) a "
+                    f"median near {WEB_BAR_MS:g} ms needs ≤ {need:.0f} ms."
+                )
+            text += f" {q.get('queries', '—')} queries per request ({q.get('repeated', 0)} of a repeated shape)."
+            out.append(text)
+    return out
+
+
+# -- the paper estimate -----------------------------------------------------------------------
+
+# The ministry of the issue, and what is assumed about it (everything else is measured above).
+EST_SCHOOLS = 4_000
+EST_TARGETS = 40_000
+EST_INTERVAL_S = 60
+EST_SNMP_SHARE = 0.25  # assumed: one target in four is a switch, router or AP polled by SNMP
+EST_SNMP_SERIES = 6  # per SNMP device, as benchmarked: uptime_s, one cpu:<i>, in/out bps of 2 interfaces
+EST_UTILISATION = 0.5  # run the pollers and web servers at most half busy: headroom for bursts and outages
+EST_ACTIVE_USERS = 1_000  # assumed: people with a page open at the busiest hour, ministry-wide
+EST_THINK_S = 10  # assumed: one page or API call per active user every 10 s
+
+
+def _est_storage(results: dict) -> tuple[str, dict] | None:
+    for db in ("postgres", "sqlite"):
+        step = results.get(f"web/{db}")
+        if step and "error" not in step and step.get("storage"):
+            return db, step["storage"]
+    return None
+
+
+def estimate_section(results: dict) -> list[str]:
+    import math
+
+    lines = ["", f"## Paper estimate: a ministry, {EST_SCHOOLS:,} schools, ~{EST_TARGETS:,} targets at 60 s", ""]
+    lines += [
+        "Computed by `bench/report.py` from this run's figures; the assumptions are the constants at the head of "
+        f"its estimate (one target in {1 / EST_SNMP_SHARE:.0f} polled by SNMP, {EST_SNMP_SERIES} SNMP series per "
+        f"device, machines kept ≤ {EST_UTILISATION:.0%} busy, {EST_ACTIVE_USERS:,} active web users at the peak "
+        f"each asking every {EST_THINK_S} s).",
+        "",
+    ]
+    icmp = {r["n"]: r for r in icmp_rows(results)}.get(ICMP_BAR_TARGETS)
+    snmp = {r["n"]: r for r in snmp_rows(results)}.get(SNMP_BAR_DEVICES)
+    disc = {r["n"]: r for r in discovery_rows(results)}.get(SNMP_BAR_DEVICES)
+    eng = results.get("engine")
+    stored = _est_storage(results)
+    missing = [
+        name
+        for name, ok in (
+            ("ICMP at 10,000", icmp and not icmp["error"]),
+            ("SNMP poll at 1,000", snmp and not snmp["error"] and snmp.get("ours_cpu")),
+            ("SNMP discovery at 1,000", disc and not disc["error"]),
+            ("engine", eng and "error" not in eng),
+        )
+        if not ok
+    ]
+    if missing:
+        return lines + [f"Not computed: no measurement of {', '.join(missing)} in this run."]
+    snmp_devices = int(EST_TARGETS * EST_SNMP_SHARE)
+    hours = (stored[1].get("discovery_hours") if stored else None) or 6
+    icmp_cpu = icmp["ours_cpu"] / icmp["n"] * EST_TARGETS
+    poll_cpu = snmp["ours_cpu"] / snmp["n"] * snmp_devices
+    disc_cpu = disc["ours_cpu"] / disc["n"] * snmp_devices * EST_INTERVAL_S / (hours * 3600)
+    eng_cpu = eng["us_per_target"] / 1e6 * EST_TARGETS
+    series = EST_TARGETS + EST_SNMP_SERIES * snmp_devices
+    store_cpu = series / stored[1]["insert_samples_per_s"] if stored and stored[1].get("insert_samples_per_s") else 0
+    total = icmp_cpu + poll_cpu + disc_cpu + eng_cpu + store_cpu
+    cores = total / EST_INTERVAL_S
+    workers = max(1, math.ceil(cores / EST_UTILISATION))
+    icmp_wall = icmp["ours_wall"] * EST_TARGETS / icmp["n"] / workers
+    rss_worker = max(icmp["peak_rss_kb"] or 0, (snmp.get("ours_rss_kb") or 0)) * 1024 / 1e6
+    lines += [
+        "### Pollers",
+        "",
+        f"- ICMP: {icmp['ours_cpu']:.2f} s CPU per cycle of {icmp['n']:,} hosts → {EST_TARGETS:,} × "
+        f"{icmp['ours_cpu'] / icmp['n'] * 1000:.3f} s / 1,000 = **{icmp_cpu:.1f} s** per minute.",
+        f"- SNMP poll: {snmp_devices:,} devices × {1000 * snmp['ours_cpu'] / snmp['n']:.2f} ms = "
+        f"**{poll_cpu:.1f} s** per minute.",
+        f"- SNMP discovery every {hours} h: {snmp_devices:,} × {1000 * disc['ours_cpu'] / disc['n']:.2f} ms × "
+        f"{EST_INTERVAL_S} s ÷ {hours * 3600:,} s = **{disc_cpu:.2f} s** per minute.",
+        f"- Engine: {EST_TARGETS:,} × {eng['us_per_target']:.1f} µs = **{eng_cpu:.1f} s** per minute.",
+        f"- Storing the samples: {series:,} series ({EST_TARGETS:,} rtt + {EST_SNMP_SERIES} × {snmp_devices:,}) "
+        + (
+            f"÷ {stored[1]['insert_samples_per_s']:,.0f} rows/s (bulk_create, {stored[0]}) = **{store_cpu:.1f} s** "
+            "per minute (of the poller's time; the database's own CPU comes on top)."
+            if store_cpu
+            else "— not measured in this run."
+        ),
+        f"- Total **{total:.1f} CPU-seconds per {EST_INTERVAL_S} s** = {cores:.2f} cores busy; at ≤ "
+        f"{EST_UTILISATION:.0%} → **{workers} poller worker process(es)** (one core each; a 2-core machine holds "
+        f"two). Each would ping {EST_TARGETS // workers:,} hosts in about {icmp_wall:.1f} s of the {EST_INTERVAL_S} s "
+        f"(the measured wall scaled by hosts), peak RSS about {rss_worker:.0f} MB a process (measured at "
+        f"{icmp['n']:,} targets).",
+        "",
+    ]
+    if stored:
+        db, st = stored
+        per_day = series * 86_400 / EST_INTERVAL_S
+        raw_rows = per_day * st["raw_days"]
+        r5_rows = series * 288 * min(st["rollup_5m_days"], 365)
+        r1_rows = series * 24 * min(st["rollup_1h_days"], 365)
+        r1_steady = series * 24 * st["rollup_1h_days"]
+        year = raw_rows * st["bytes_per_sample"] + (r5_rows + r1_rows) * st["bytes_per_rollup"]
+        steady = raw_rows * st["bytes_per_sample"] + (r5_rows + r1_steady) * st["bytes_per_rollup"]
+        lines += [
+            f"### Database ({db}, measured bytes per row with indexes)",
+            "",
+            f"- Raw samples: {series:,} series × {86_400 // EST_INTERVAL_S:,} a day × {st['raw_days']} days "
+            f"(NETMON_RAW_DAYS) = {raw_rows / 1e6:,.0f} M rows × {st['bytes_per_sample']:.0f} B = "
+            f"**{raw_rows * st['bytes_per_sample'] / 1e9:,.1f} GB** (constant once the retention window is full).",
+            f"- 5-minute rollups: {series:,} × 288 a day × {min(st['rollup_5m_days'], 365)} days "
+            f"(NETMON_ROLLUP_5M_DAYS) = {r5_rows / 1e6:,.0f} M rows × {st['bytes_per_rollup']:.0f} B = "
+            f"**{r5_rows * st['bytes_per_rollup'] / 1e9:,.1f} GB**.",
+            f"- Hourly rollups after one year: {series:,} × 24 × 365 = {r1_rows / 1e6:,.0f} M rows × "
+            f"{st['bytes_per_rollup']:.0f} B = **{r1_rows * st['bytes_per_rollup'] / 1e9:,.1f} GB** (growing to "
+            f"{r1_steady * st['bytes_per_rollup'] / 1e9:,.1f} GB at NETMON_ROLLUP_1H_DAYS = {st['rollup_1h_days']}).",
+            f"- **After one year: about {year / 1e9:,.0f} GB** of samples; steady state "
+            f"{steady / 1e9:,.0f} GB. Tickets, actions and outages are small beside them (this run's "
+            f"{(results.get(f'web/{db}') or {}).get('rows', {}).get('tickets', 0):,} tickets with everything else "
+            f"came to {(results.get(f'web/{db}') or {}).get('db_bytes', 0) / 1e9:,.1f} GB).",
+            "",
+        ]
+    web = results.get("web/postgres") or {}
+    if web and "error" not in web:
+        cpus = [p["server_cpu_ms_per_request"] for p in web["pages"].values() if p.get("server_cpu_ms_per_request")]
+        if cpus:
+            mean_cpu = sum(cpus) / len(cpus)
+            rate = EST_ACTIVE_USERS / EST_THINK_S
+            web_cores = rate * mean_cpu / 1000
+            boxes = max(1, math.ceil(web_cores / EST_UTILISATION / 2))
+            lines += [
+                "### Web",
+                "",
+                f"- {EST_ACTIVE_USERS:,} active users ÷ {EST_THINK_S} s = {rate:,.0f} requests/s × {mean_cpu:.1f} ms "
+                f"CPU (the mean of the four pages measured on PostgreSQL) = {web_cores:.1f} cores; at ≤ "
+                f"{EST_UTILISATION:.0%} → **{boxes} two-core web machine(s)**, each gunicorn "
+                f"{wcfg_workers(results)} (the configuration measured), plus PostgreSQL's own CPU for those queries.",
+                "",
+            ]
+    return lines
+
+
+def wcfg_workers(results: dict) -> str:
+    w = results.get("config", {}).get("web") or {}
+    return f"{w.get('workers', '—')} workers × {w.get('threads', '—')} threads"
+
+
+def extra_sections(results: dict) -> list[str]:
+    """The sections issue 8 added: SNMP full cycles, cost per 1,000 targets, web, the paper estimate."""
+    return discovery_section(results) + cost_section(results) + web_section(results) + estimate_section(results)

@@ -1,13 +1,14 @@
 """`make bench`: run every benchmark in one go and write ``bench/RESULTS.md``.
 
-    python -m bench [--quick] [--budget SECONDS] [--only icmp,snmp,engine,reports]
+    python -m bench [--quick] [--budget SECONDS] [--only icmp,snmp,engine,reports,web]
 
 Order: the machine; the network namespaces (`bench.netns`); ICMP at 1,000 and 10,000
 hosts, ours and fping alternating on the same lists, plus a concurrency sweep; SNMP at 200
 and 1,000 devices, ours and net-snmp's CLI on the same agents (`bench.snmp`); the pure
 engine (`bench.engine`); the quarterly report at 100,000 tickets and 500,000 corrective actions
-in a throw-away SQLite database (`bench.reports`). Every step runs in a child process with a time limit taken from
-the overall budget (default 570 s); a step that would not fit is skipped and says so.
+in a throw-away SQLite database (`bench.reports`); the web pages under 20 clients against gunicorn on SQLite
+and on PostgreSQL (`bench.web`). Every step runs in a child process with a time limit taken from
+the overall budget (default 1200 s); a step that would not fit is skipped and says so.
 The namespaces and everything started inside them are removed at the end, also on Ctrl-C
 and SIGTERM. Raw outputs go to ``bench/out/`` (gitignored).
 """
@@ -42,6 +43,12 @@ SNMP_TUNING = ("1x16", "2x8", "2x32", "3x16", "4x16")  # processes x concurrency
 MONITORED = ("sbe1", "sbe3")  # the two monitored interfaces of every device (one up, one down)
 SWEEP = ("sbe1", "sbe3", "sbe5", "sbe7")  # 0, 1, 2, 4 of these in the varbind sweep
 ROOT_NS_SNMP_PORT = 16161  # the agents' port when there is no bench namespace
+DISCOVERY_REPEAT = 3  # full cycles of system group + interface tables, each side
+# The web step (bench.web): gunicorn on 2 cores — 4 gthread workers (two per core: one computes while
+# the other waits on the database) × 2 threads; 20 clients; per page at most WEB_REQUESTS or WEB_SECONDS.
+WEB_WORKERS, WEB_THREADS, WEB_CLIENTS = 4, 2, 20
+WEB_REQUESTS, WEB_SECONDS = 400, 30
+WEB_DATABASES = ("sqlite", "postgres")
 
 
 class Budget:
@@ -140,7 +147,8 @@ def snmp_all(net: BenchNet, sizes: list[int], repeat: int, budget: Budget) -> di
            "--processes", str(SNMP_PROCESSES), "--concurrency", str(SNMP_CONCURRENCY),
            "--repeat", str(repeat), "--peer-parallel", str(PEER_PARALLEL), "--walk-peer",
            "--sweep-interfaces", ",".join(map(str, sweep)), "--sweep-devices", str(min(500, max(sizes))),
-           "--port", str(port), "--tuning", ",".join(SNMP_TUNING)]  # fmt: skip
+           "--port", str(port), "--tuning", ",".join(SNMP_TUNING),
+           "--discovery-sizes", ",".join(map(str, sizes)), "--discovery-repeat", str(DISCOVERY_REPEAT)]  # fmt: skip
     result = _run_json(cmd, budget.timeout(360))
     result["monitored"] = monitored
     return result
@@ -162,15 +170,25 @@ def db_scale(budget: Budget, quick: bool) -> dict:
     return _run_json([PY, "-m", "bench.db", *(small if quick else [])], budget.timeout(900))
 
 
+def web(budget: Budget, db: str, tickets: int, actions: int, assets: int, quick: bool) -> dict:
+    cmd = [PY, "-m", "bench.web", "--db", db, "--tickets", str(tickets), "--actions", str(actions),
+           "--assets", str(assets), "--clients", str(WEB_CLIENTS), "--workers", str(WEB_WORKERS),
+           "--threads", str(WEB_THREADS), "--requests", str(100 if quick else WEB_REQUESTS),
+           "--seconds", str(10 if quick else WEB_SECONDS)]  # fmt: skip
+    return _run_json(cmd, budget.timeout(600))
+
+
 # -- main ---------------------------------------------------------------------------------
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, one repeat: a smoke test of the harness")
-    parser.add_argument("--budget", type=float, default=570, help="overall time limit in seconds (default 570)")
+    parser.add_argument("--budget", type=float, default=1200, help="overall time limit in seconds (default 1200)")
     parser.add_argument(
-        "--only", default="icmp,snmp,engine,reports,db", help="comma-separated: icmp, sweep, snmp, engine, reports, db"
+        "--only",
+        default="icmp,snmp,engine,reports,web,db",
+        help="comma-separated: icmp, sweep, snmp, engine, reports, web, db",
     )
     parser.add_argument("--results", type=Path, default=BENCH / "RESULTS.md")
     parser.add_argument("--no-netns", action="store_true", help="run as if namespaces were not permitted")
@@ -184,6 +202,7 @@ def main(argv: list[str] | None = None) -> int:
     icmp_sizes = [100, 1000] if args.quick else [1000, 10_000]
     snmp_sizes = [20, 100] if args.quick else [200, 1000]
     report_sizes = (10_000, 50_000) if args.quick else (100_000, 500_000)  # tickets, corrective actions
+    web_sizes = (10_000, 50_000, 4_000) if args.quick else (100_000, 500_000, 20_000)  # tickets, actions, assets
 
     for sig in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, _on_signal)
@@ -211,6 +230,16 @@ def main(argv: list[str] | None = None) -> int:
         "icmp_sizes": icmp_sizes,
         "snmp_sizes": snmp_sizes,
         "report_sizes": list(report_sizes),
+        "discovery_repeat": DISCOVERY_REPEAT,
+        "web_sizes": list(web_sizes),
+        "web": {
+            "workers": WEB_WORKERS,
+            "threads": WEB_THREADS,
+            "clients": WEB_CLIENTS,
+            "requests": WEB_REQUESTS,
+            "seconds": WEB_SECONDS,
+            "databases": list(WEB_DATABASES),
+        },
     }
 
     def body(net: BenchNet) -> None:
@@ -239,6 +268,9 @@ def main(argv: list[str] | None = None) -> int:
             _guarded(results, "engine", engine, budget, 10_000)
         if "reports" in steps:
             _guarded(results, "reports", reports, budget, *report_sizes)
+        if "web" in steps:
+            for db in WEB_DATABASES:
+                _guarded(results, f"web/{db}", web, budget, db, *web_sizes, args.quick)
         if "db" in steps:
             _guarded(results, "db", db_scale, budget, args.quick)
     finally:

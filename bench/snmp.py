@@ -85,14 +85,27 @@ def _summarise_discovery(found: list, monitored: list[int]) -> dict:
     ok = [d for d in found if d.ok]
     interfaces = [len(d.interfaces) for d in ok]
     errors = [f"{d.address}: {d.error} {d.detail or ''}".strip() for d in found if not d.ok]
+    columns = _discovery_columns()
     return {
         "n": len(found),
         "ok": len(ok),
         "complete": sum(1 for d in ok if all(i in d.interfaces for i in monitored)),
         "interfaces_per_device": (sum(interfaces) / len(interfaces)) if interfaces else 0,
+        # values read: the system scalars, every discovery column of every interface, the processors
+        "values": sum(len(_DISCOVERY_SYSTEM) + columns * len(d.interfaces) + len(d.processors) for d in ok),
         "errors": len(errors),
         "error_samples": errors[:5],
     }
+
+
+_DISCOVERY_SYSTEM = ("sysDescr", "sysObjectID", "sysUpTime", "sysContact", "sysName", "sysLocation")
+
+
+def _discovery_columns() -> int:
+    """How many interface columns discovery reads (the probe's `_DISCOVERY_COLUMNS` but the processors')."""
+    from netmon.probes import snmp as probe
+
+    return len([name for name in probe._DISCOVERY_COLUMNS if name != "cpu"])
 
 
 def _ours_process(index: int, devices: list[dict], cfg: dict, barrier, queue) -> None:
@@ -122,12 +135,13 @@ def _ours_process(index: int, devices: list[dict], cfg: dict, barrier, queue) ->
 
         async def main() -> None:
             async with SnmpClient() as client:
-                phases = [cfg.get("first", "discover")] + ["poll"] * cfg["repeat"]
+                phases = [cfg.get("first", "discover")] + [cfg.get("cycle", "poll")] * cfg["repeat"]
                 for name in phases:
                     await wait_barrier()  # every process starts the phase together
                     cpu0, t0 = self_cpu_s(), time.monotonic()
-                    if name == "discover":
-                        summary = _summarise_discovery(await client.discover_many(targets), monitored)
+                    if name == "discover":  # as netmon.cycle does it: the poller's SNMP concurrency
+                        found = await client.discover_many(targets, concurrency=cfg["concurrency"])
+                        summary = _summarise_discovery(found, monitored)
                     else:  # a "warm-up" phase is a poll too
                         results = await client.poll_many(targets, concurrency=cfg["concurrency"])
                         summary = _summarise_poll(results, monitored, 1000 * cfg["timeout"])
@@ -208,6 +222,7 @@ def run_ours(devices: list[Device], fleet: Fleet, cfg: dict, between=None) -> di
             merged["slowest_ms"] = max(p["slowest_ms"] for p in parts)
         if "interfaces_per_device" in parts[0]:
             merged["interfaces_per_device"] = sum(p["interfaces_per_device"] for p in parts) / len(parts)
+            merged["values"] = sum(p.get("values", 0) for p in parts)
         merged["error_samples"] = [s for p in parts for s in p.get("error_samples", [])][:5]
         phases.append(merged)
     return {
@@ -217,6 +232,7 @@ def run_ours(devices: list[Device], fleet: Fleet, cfg: dict, between=None) -> di
         "discover": phases[0],
         "polls": phases[1:],
         "maxrss_kb": max(r["maxrss_kb"] for r in reports),
+        "maxrss_sum_kb": sum(r["maxrss_kb"] for r in reports),  # the poller's whole footprint
     }
 
 
@@ -243,16 +259,60 @@ def walk_commands(device: Device, _oids: list[str], timeout: float, retries: int
     return [["snmpget", *base, *WALK_SCALARS]] + [["snmpbulkwalk", *base, column] for column in WALK_COLUMNS]
 
 
+# The LibreNMS way to read a device's system group and interfaces: one `snmpget` of the system
+# group, then one `snmpbulkwalk` of the whole ifTable — two net-snmp processes per device.
+IF_TABLE = "1.3.6.1.2.1.2.2"
+
+
+def discovery_commands(device: Device, _oids: list[str], timeout: float, retries: int) -> list[list[str]]:
+    base = _cli_base(device, timeout, retries)
+    return [["snmpget", *base, *WALK_SCALARS], ["snmpbulkwalk", *base, IF_TABLE]]
+
+
+RSS_SAMPLE_S = 0.02  # how often the peer's live processes' memory is read
+
+
+def _rss_kb(pids: set[int]) -> tuple[int, int]:
+    """Resident memory (sum, largest) of those of `pids` that are net-snmp programs by now (a child
+    still between fork and exec has its parent's pages and is left out)."""
+    total = top = 0
+    for pid in list(pids):
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+        except OSError:
+            continue
+        lines = status.splitlines()
+        if not lines or not lines[0].split()[-1].startswith("snmp"):
+            continue
+        for line in lines:
+            if line.startswith("VmRSS:"):
+                kb = int(line.split()[1])
+                total, top = total + kb, max(top, kb)
+                break
+    return total, top
+
+
 async def _peer_cycle(devices: list[Device], commands, oids: list[str], cfg: dict) -> dict:
     """Every device's commands in turn (a device's requests run one after another, as a
     per-device poller process would), `peer_parallel` devices at a time."""
     sem = asyncio.Semaphore(cfg["peer_parallel"])
     bad: list[str] = []
+    values = 0
+    live: set[int] = set()
+    peak = {"sum": 0, "one": 0}
+
+    async def sample_rss() -> None:  # the peer's memory: what its processes hold at once, sampled
+        while True:
+            total, top = _rss_kb(live)
+            peak["sum"], peak["one"] = max(peak["sum"], total), max(peak["one"], top)
+            await asyncio.sleep(RSS_SAMPLE_S)
 
     async def run(device: Device, argv: list[str]) -> bool:
+        nonlocal values
         proc = await asyncio.create_subprocess_exec(
             *argv, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
         )
+        live.add(proc.pid)
         try:
             out, err = await asyncio.wait_for(proc.communicate(), PEER_CALL_TIMEOUT_S)
         except TimeoutError:
@@ -260,7 +320,10 @@ async def _peer_cycle(devices: list[Device], commands, oids: list[str], cfg: dic
             await proc.wait()
             bad.append(f"{device.address}: {argv[0]} killed after {PEER_CALL_TIMEOUT_S} s")
             return False
+        finally:
+            live.discard(proc.pid)
         lines = out.decode().splitlines()
+        values += len(lines)
         expected = len(oids) if argv[0] == "snmpget" and argv[-1] == oids[-1] else None
         ok = (
             proc.returncode == 0
@@ -281,8 +344,20 @@ async def _peer_cycle(devices: list[Device], commands, oids: list[str], cfg: dic
                 ok = await run(device, argv) and ok
             return ok
 
-    results = await asyncio.gather(*(one(d) for d in devices))
-    return {"n": len(devices), "ok": sum(results), "errors": len(bad), "error_samples": bad[:5]}
+    sampler = asyncio.create_task(sample_rss())
+    try:
+        results = await asyncio.gather(*(one(d) for d in devices))
+    finally:
+        sampler.cancel()
+    return {
+        "n": len(devices),
+        "ok": sum(results),
+        "values": values,
+        "rss_peak_sum_kb": peak["sum"],
+        "rss_peak_one_kb": peak["one"],
+        "errors": len(bad),
+        "error_samples": bad[:5],
+    }
 
 
 def peer_cycle(devices: list[Device], fleet: Fleet, cfg: dict, commands=peer_commands) -> dict:
@@ -369,6 +444,27 @@ def tuning_sweep(devices: list[Device], fleet: Fleet, cfg: dict, combos: list[tu
     return rows
 
 
+def discovery_scenario(fleet: Fleet, cfg: dict, sizes: list[int], repeat: int) -> dict:
+    """Full cycles that read each device's system group and interface tables: ours through
+    `SnmpClient.discover_many` (what `netmon.cycle` runs for a device due for discovery), the peer
+    the LibreNMS way (`discovery_commands`), cycles taking turns. Ours starts with one discovery
+    that is not counted (first contact), like the poll's warm-up."""
+    out: dict = {"sizes": {}}
+    for n in sizes:
+        devices = fleet.devices[:n]
+        sub = {**cfg, "cycle": "discover", "first": "discover", "repeat": repeat}
+        peer_cycles: list[dict] = []
+        wait_until_quiet(limit_s=QUIET_WAIT_S)
+        ours = run_ours(devices, fleet, sub, between=lambda d=devices, c=peer_cycles, s=sub: c.append(
+            peer_cycle(d, fleet, s, discovery_commands)))  # fmt: skip
+        out["sizes"][str(n)] = {
+            "ours": ours,
+            "peer": run_peer(devices, fleet, sub, commands=discovery_commands, cycles=peer_cycles),
+        }
+        print(f"snmp discovery {n}: done", file=sys.stderr, flush=True)
+    return out
+
+
 # -- the coordinator ----------------------------------------------------------------------
 
 
@@ -389,8 +485,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sweep-devices", type=int, default=500)
     parser.add_argument("--port", type=int, default=161, help="the agents' UDP port")
     parser.add_argument("--tuning", default="", help="processes x concurrency to try, e.g. 1x16,2x8,2x32")
+    parser.add_argument(
+        "--discovery-sizes", default="", help="full cycles of system group + interface tables, e.g. 200,1000"
+    )
+    parser.add_argument("--discovery-repeat", type=int, default=3)
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",")]
+    discovery_sizes = [int(s) for s in args.discovery_sizes.split(",") if s]
+    if not all(1 <= s <= 5000 for s in discovery_sizes) or not 1 <= args.discovery_repeat <= 10:
+        parser.error("--discovery-sizes 1..5000, --discovery-repeat 1..10")
     if not all(1 <= s <= 5000 for s in sizes) or not 1 <= args.repeat <= 10 or not 1 <= args.processes <= 8:
         parser.error("sizes 1..5000, --repeat 1..10, --processes 1..8")
     cfg = {
@@ -405,7 +508,7 @@ def main(argv: list[str] | None = None) -> int:
         "port": args.port,
     }
     out: dict = {"config": cfg, "sizes": {}}
-    with snmpd_fleet(max(sizes), args.workdir, port=args.port) as fleet:
+    with snmpd_fleet(max(sizes + discovery_sizes), args.workdir, port=args.port) as fleet:
         out["agents"] = len(fleet.pids)
         out["oids_per_poll"] = len(poll_oids(cfg["interfaces"], cfg["columns"]))
         for n in sizes:
@@ -425,6 +528,8 @@ def main(argv: list[str] | None = None) -> int:
                 entry["walk_peer"] = run_peer(devices, fleet, cfg, commands=walk_commands, repeat=1)
             out["sizes"][str(n)] = entry
             print(f"snmp {n}: done", file=sys.stderr, flush=True)
+        if discovery_sizes:
+            out["discovery"] = discovery_scenario(fleet, cfg, discovery_sizes, args.discovery_repeat)
         if args.sweep_interfaces and not args.skip_ours:
             candidates = [int(i) for i in args.sweep_interfaces.split(",")][:4]
             devices = fleet.devices[: min(args.sweep_devices, len(fleet.devices))]
