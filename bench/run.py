@@ -1,6 +1,6 @@
 """`make bench`: run every benchmark in one go and write ``bench/RESULTS.md``.
 
-    python -m bench [--quick] [--budget SECONDS] [--only icmp,snmp,engine,reports,web]
+    python -m bench [--quick] [--budget SECONDS] [--only icmp,snmp,engine,reports,web,db,soak] [--soak-minutes M]
 
 Order: the machine; the network namespaces (`bench.netns`); ICMP at 1,000 and 10,000
 hosts, ours and fping alternating on the same lists, plus a concurrency sweep; SNMP at 200
@@ -178,6 +178,13 @@ def web(budget: Budget, db: str, tickets: int, actions: int, assets: int, quick:
     return _run_json(cmd, budget.timeout(600))
 
 
+def soak(minutes: float, targets: int) -> dict:
+    """The bounded soak of a real `manage.py poll` (`bench.soak`). Its own time limit, not the
+    overall budget's: a 30-minute soak is the point of the step (`--soak-minutes`)."""
+    cmd = [PY, "-m", "bench.soak", "--minutes", str(minutes), "--targets", str(targets)]
+    return _run_json(cmd, minutes * 60 + 600)
+
+
 # -- main ---------------------------------------------------------------------------------
 
 
@@ -187,8 +194,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--budget", type=float, default=1200, help="overall time limit in seconds (default 1200)")
     parser.add_argument(
         "--only",
-        default="icmp,snmp,engine,reports,web,db",
-        help="comma-separated: icmp, sweep, snmp, engine, reports, web, db",
+        default="icmp,snmp,engine,reports,web,db,soak",
+        help="comma-separated: icmp, sweep, snmp, engine, reports, web, db, soak",
+    )
+    parser.add_argument(
+        "--soak-minutes", type=float, default=None, help="length of the poller soak (default 30; 2 with --quick)"
     )
     parser.add_argument("--results", type=Path, default=BENCH / "RESULTS.md")
     parser.add_argument("--no-netns", action="store_true", help="run as if namespaces were not permitted")
@@ -273,6 +283,9 @@ def main(argv: list[str] | None = None) -> int:
                 _guarded(results, f"web/{db}", web, budget, db, *web_sizes, args.quick)
         if "db" in steps:
             _guarded(results, "db", db_scale, budget, args.quick)
+        if "soak" in steps:  # last: the longest step, outside the budget (see `soak`)
+            minutes = args.soak_minutes or (2.0 if args.quick else 30.0)
+            _guarded(results, "soak", soak, minutes, 10_000)
     finally:
         results["elapsed_s"] = time.monotonic() - started
         busy1, total1 = machine.cpu_times()
