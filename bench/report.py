@@ -1350,6 +1350,11 @@ def estimate_section(results: dict) -> list[str]:
         r1_steady = series * 24 * st["rollup_1h_days"]
         year = raw_rows * st["bytes_per_sample"] + (r5_rows + r1_rows) * st["bytes_per_rollup"]
         steady = raw_rows * st["bytes_per_sample"] + (r5_rows + r1_steady) * st["bytes_per_rollup"]
+        biggest = max(
+            (raw_rows * st["bytes_per_sample"], "the raw samples (NETMON_RAW_DAYS)"),
+            (r5_rows * st["bytes_per_rollup"], "the 5-minute rollups (NETMON_ROLLUP_5M_DAYS)"),
+            (r1_rows * st["bytes_per_rollup"], "the hourly rollups (NETMON_ROLLUP_1H_DAYS)"),
+        )
         lines += [
             f"### Database ({db}, measured bytes per row with indexes)",
             "",
@@ -1362,6 +1367,8 @@ def estimate_section(results: dict) -> list[str]:
             f"- Hourly rollups after one year: {series:,} × 24 × 365 = {r1_rows / 1e6:,.0f} M rows × "
             f"{st['bytes_per_rollup']:.0f} B = **{r1_rows * st['bytes_per_rollup'] / 1e9:,.1f} GB** (growing to "
             f"{r1_steady * st['bytes_per_rollup'] / 1e9:,.1f} GB at NETMON_ROLLUP_1H_DAYS = {st['rollup_1h_days']}).",
+            f"- The largest part is {biggest[1]} ({biggest[0] / year:.0%} of the first year): the setting to "
+            "shorten first if the disk is short.",
             f"- **After one year: about {year / 1e9:,.0f} GB** of samples; steady state "
             f"{steady / 1e9:,.0f} GB. Tickets, actions and outages are small beside them (this run's "
             f"{(results.get(f'web/{db}') or {}).get('rows', {}).get('tickets', 0):,} tickets with everything else "
