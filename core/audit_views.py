@@ -6,6 +6,7 @@ import json
 
 import django_filters
 from django import forms
+from django.db.models import Q
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -14,6 +15,7 @@ from core.views import Column, ObjectListView
 
 
 class AuditEventFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="search", label=_("Search"))
     kind = django_filters.MultipleChoiceFilter(choices=AuditKind.choices(), label=_("Event"))
     user_name = django_filters.CharFilter(lookup_expr="icontains", label=_("User name"))
     client_address = django_filters.CharFilter(label=_("Client address"))
@@ -26,7 +28,13 @@ class AuditEventFilterSet(django_filters.FilterSet):
 
     class Meta:
         model = AuditEvent
-        fields = ["kind", "user_name", "client_address", "since", "until"]
+        fields = ["q", "kind", "user_name", "client_address", "since", "until"]
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(user_name__icontains=value) | Q(client_address__startswith=value))
 
 
 def _details(event: AuditEvent):

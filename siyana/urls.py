@@ -4,6 +4,7 @@ from django.views.generic import RedirectView
 
 from core.audit_views import AuditEventListView
 from core.auth_views import LoginView
+from core.token_views import ApiTokenView
 from core.health import healthz, readyz
 from netmon.metrics import metrics_view
 
@@ -12,6 +13,7 @@ urlpatterns = [
     path("login/", LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("audit/", AuditEventListView.as_view(), name="audit"),
+    path("tokens/", ApiTokenView.as_view(), name="api_tokens"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("metrics", metrics_view, name="metrics"),
     path("healthz", healthz, name="healthz"),

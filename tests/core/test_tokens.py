@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from datetime import timedelta
 from io import StringIO
 
@@ -120,3 +121,29 @@ def test_drf_authtoken_is_gone():
 
     assert "rest_framework.authtoken" not in settings.INSTALLED_APPS
     assert not any("authtoken" in c for c in settings.REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"])
+
+
+def test_the_it_heads_page_issues_a_key_once_and_revokes(users, client):
+    from django.test import Client
+
+    for role in (Role.TECHNICIAN, Role.SCHOOL_STAFF, Role.VIEWER):
+        other = Client()
+        other.force_login(users[role])
+        assert other.get("/tokens/").status_code == 403
+        assert other.post("/tokens/", {"user": users[role].pk, "name": "mine"}).status_code == 403
+    assert Client().get("/tokens/").status_code == 302
+    client.force_login(users[Role.IT_HEAD])
+    client.cookies["django_language"] = "en"
+    r = client.post("/tokens/", {"user": users[Role.VIEWER].pk, "name": "inventory sync", "days": "30"})
+    assert r.status_code == 200 and r["Cache-Control"].startswith("max-age=0")
+    key = re.search(r'id="new-key">(\w+)<', r.content.decode()).group(1)
+    assert get(client.__class__(), key).status_code == 200
+    page = client.get("/tokens/").content.decode()
+    assert key not in page and key[:8] in page and "inventory sync" in page  # never shown again
+    bad = client.post("/tokens/", {"user": users[Role.VIEWER].pk, "name": ""})
+    assert bad.status_code == 400 and "This field is required" in bad.content.decode()
+    token = ApiToken.objects.get()
+    assert client.post("/tokens/", {"revoke": token.pk}).status_code == 302
+    assert get(client.__class__(), key).status_code == 401
+    kinds = set(AuditEvent.objects.filter(user_name="head").values_list("kind", flat=True))
+    assert {AuditKind.TOKEN_ISSUED, AuditKind.TOKEN_REVOKED} <= kinds
