@@ -15,6 +15,7 @@ import pytest
 
 from maintenance.models import Ticket
 from netmon.models import Flip, Outage, PollerStatus, Target, TargetCheck
+from tests.agents import AgentUnavailable, free_udp_port, snmpd_agent
 from tests.netmon.netfixtures import make_target, v2c
 from tests.netmon.processes import poll_process
 from tests.netmon.test_poller import closed_udp_port
@@ -108,3 +109,39 @@ def test_two_pollers_at_once_open_one_ticket_per_problem(failing):
             assert code == 0, err
     assert set(TargetCheck.objects.filter(check_name="snmp").values_list("status", flat=True)) == {"down"}
     assert_consistent(failing)
+
+
+def test_a_recovery_across_sigkills_is_recorded_once(failing, tmp_path):
+    """The state changes both ways while pollers are killed mid-cycle: every target's SNMP goes
+    DOWN, then its agent comes back and it goes UP — each change stored exactly once, in order,
+    with one ticket that gets its recovery and an outage that ends."""
+    rng = random.Random(11)
+
+    def rounds(kills: int, complete: int) -> None:
+        for _round in range(kills):
+            process = poll_process("--once")
+            time.sleep(rng.uniform(0.3, 1.5))
+            process.send_signal(signal.SIGKILL)
+            process.wait(timeout=30)
+        for _round in range(complete):
+            code, err = finish(poll_process("--once"))
+            assert code == 0, err
+
+    rounds(kills=3, complete=3)
+    assert set(TargetCheck.objects.filter(check_name="snmp").values_list("status", flat=True)) == {"down"}
+    port = free_udp_port()
+    try:
+        agent = snmpd_agent([(t.address, port) for t in failing], tmpdir=tmp_path, start_timeout=30)
+        with agent:
+            Target.objects.update(snmp_port=port)  # the agents answer again
+            rounds(kills=3, complete=3)
+    except AgentUnavailable as exc:
+        pytest.skip(str(exc))
+    for target in failing:
+        flips = list(Flip.objects.filter(target=target, check_name="snmp").order_by("seq"))
+        assert [(f.seq, f.old, f.new) for f in flips] == [(1, "unknown", "down"), (2, "down", "up")], target
+        assert flips[0].at < flips[1].at
+        ticket = Ticket.objects.get(monitor_key=target.monitor_key)
+        outage = Outage.objects.get(target=target, check_name="snmp")
+        assert outage.end is not None and outage.ticket == ticket
+    assert Ticket.objects.count() == TARGETS
