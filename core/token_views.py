@@ -33,7 +33,10 @@ class IssueTokenForm(forms.Form):
         label=gettext_lazy("Name"), max_length=100, help_text=gettext_lazy("What or who uses it, e.g. inventory sync.")
     )
     days = forms.IntegerField(
-        label=gettext_lazy("Valid for (days)"), min_value=1, max_value=3650, required=False,
+        label=gettext_lazy("Valid for (days)"),
+        min_value=1,
+        max_value=3650,
+        required=False,
         help_text=gettext_lazy("Empty: until revoked."),
     )
 

@@ -308,7 +308,8 @@ ACCESS: dict[str, str] = {
     "maintenance:surplus_shortage_print": PAGE,
     "maintenance:surplus_shortage_pdf": PAGE,
     "maintenance:retentionpolicy_list": PAGE,
-    "maintenance:retentionpolicy_edit": PAGE,}
+    "maintenance:retentionpolicy_edit": PAGE,
+}
 
 #: What a technician must never write: SNMP credentials, the audit trail, tokens (core.roles).
 TECHNICIAN_NO_WRITE = {
@@ -425,13 +426,16 @@ def build_world():
         target = Target.objects.filter(asset__school=school).first()
         if target is None:
             continue
-        MaintenanceWindow.objects.create(name=f"w-{school.code}", start=now, end=now + timezone.timedelta(hours=1),
-                                         school=school)
-        Outage.objects.create(target=target, check_name="icmp", status="down", cause="icmp", context="normal",
-                              start=now)
+        MaintenanceWindow.objects.create(
+            name=f"w-{school.code}", start=now, end=now + timezone.timedelta(hours=1), school=school
+        )
+        Outage.objects.create(
+            target=target, check_name="icmp", status="down", cause="icmp", context="normal", start=now
+        )
     Holiday.objects.create(name="h-b", start_date=now.date(), end_date=now.date(), school=school_b)
-    Message.objects.create(channel="email", recipient="a@example.invalid", language="ar", template="t", body="x",
-                           next_attempt_at=now)
+    Message.objects.create(
+        channel="email", recipient="a@example.invalid", language="ar", template="t", body="x", next_attempt_at=now
+    )
     assert Ticket.objects.filter(school=school_b).exists()
     return users
 
@@ -535,8 +539,9 @@ def test_the_role_matrix(settings):
     posted: set[str] = set()
     anonymous = client_for(None)
     anonymous.raise_request_exception = False
-    clients = {name: client_for(user) for name, user in (("viewer", viewer), ("staff", staff), ("tech", tech),
-                                                         ("head", head))}
+    clients = {
+        name: client_for(user) for name, user in (("viewer", viewer), ("staff", staff), ("tech", tech), ("head", head))
+    }
     for name, pattern in sorted(url_patterns().items()):
         access = ACCESS[name]
         model = model_of(name, pattern)
@@ -571,8 +576,14 @@ def test_the_role_matrix(settings):
         unsafe = api_unsafe(name, url) if access == API else [("post", url)]
         for method, target in unsafe:
             r = call(clients["viewer"], method, target)
-            expect("viewer", method, target, r, {403, 405} | ({404} if need and inside is None else set()),
-                   "a viewer writes nothing")
+            expect(
+                "viewer",
+                method,
+                target,
+                r,
+                {403, 405} | ({404} if need and inside is None else set()),
+                "a viewer writes nothing",
+            )
 
         # a technician never writes credentials, the audit trail or tokens
         if name in TECHNICIAN_NO_WRITE:
@@ -596,8 +607,9 @@ def test_the_role_matrix(settings):
                     expect("staff", method, target, r, {403, 404, 405}, "another school's object")
         # …and lists never show them
         elif scoped and not need:
-            hidden = model._default_manager.exclude(pk__in=scope_queryset(model._default_manager.all(), staff)
-                                                    .values("pk"))
+            hidden = model._default_manager.exclude(
+                pk__in=scope_queryset(model._default_manager.all(), staff).values("pk")
+            )
             if access == API:
                 r = clients["staff"].get(url, {"page_size": 1000})
                 if r.status_code == 200 and "results" in r.json():
