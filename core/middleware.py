@@ -44,11 +44,11 @@ def _is_export(request, response) -> bool:
     signed-in user (API or page): these land in the audit trail."""
     if response.status_code != 200 or request.method not in ("GET", "POST"):
         return False
-    user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
-        return False
     content_type = response.get("Content-Type", "").split(";")[0].strip()
-    return content_type in EXPORT_TYPES or "attachment" in response.get("Content-Disposition", "")
+    if content_type not in EXPORT_TYPES and "attachment" not in response.get("Content-Disposition", ""):
+        return False
+    user = getattr(request, "user", None)  # last: the (lazy) user is loaded only for a download
+    return user is not None and user.is_authenticated
 
 
 class _LazyUser:
