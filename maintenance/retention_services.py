@@ -63,6 +63,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.models import JournalEntry, ObjectChange
+from core.spreadsheets import formula_safe
 from maintenance.choices import DisposalDecision, DisposalListStatus, TicketStatus
 from maintenance.models import (
     CorrectiveAction,
@@ -551,7 +552,8 @@ def _csv(rows: list[dict[str, Any]]) -> str:
         columns = [k for k, v in rows[0].items() if not isinstance(v, list | dict)]
         writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore")
         writer.writeheader()
-        writer.writerows(rows)
+        # Read in a spreadsheet: text that would run as a formula gets its apostrophe (the JSON file keeps it as is).
+        writer.writerows({k: formula_safe(v) if isinstance(v, str) else v for k, v in row.items()} for row in rows)
     return buffer.getvalue()
 
 

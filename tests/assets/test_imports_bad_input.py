@@ -287,3 +287,32 @@ def test_formula_looking_cells_are_stored_as_text_and_exported_inert(lab, fmt):
     Asset.objects.all().delete()
     assert run(exported.encode("utf-8"), "assets.csv").ok
     assert dict(Asset.objects.values_list("asset_tag", "name")) == names
+
+
+# ---------------------------------------------------------------------------- the import page
+
+
+def test_the_import_page_lets_the_user_name_the_encoding(directorate):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    from tests.assets.ui_fixtures import client_for
+    from tests.factories import make_user
+
+    client = client_for(make_user("enc-head"))
+    data = schools_text([school_row(working_days="Sun")]).encode("cp1256")
+    page = client.get(reverse("assets:import")).content.decode()
+    assert 'name="encoding"' in page and "windows-1256" in page
+
+    wrong = client.post(
+        reverse("assets:import"),
+        {"file": SimpleUploadedFile("schools.csv", data), "encoding": "utf-8", "dry_run": ""},
+        HTTP_ACCEPT_LANGUAGE="ar",
+    )
+    assert wrong.status_code == 400 and School.objects.count() == 0
+    assert "UTF-8" in wrong.content.decode()
+    right = client.post(
+        reverse("assets:import"), {"file": SimpleUploadedFile("schools.csv", data), "encoding": "windows-1256"}
+    )
+    assert right.status_code == 200, right.content.decode()[:2000]
+    assert School.objects.get().name_ar == SCHOOL_AR

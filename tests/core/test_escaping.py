@@ -154,3 +154,10 @@ def test_notification_bodies_escape_user_text(hostile, language):
     assert "&lt;" not in email.body and "&quot;" not in email.subject  # plain text is not HTML: no entities
     sms = catalog.render(template="ticket_received", channel="sms", language=language, context=context)
     assert sms.body and "&lt;" not in sms.body and "&amp;" not in sms.body
+
+
+def test_the_records_archive_csv_is_formula_safe_too():
+    from maintenance.retention_services import _csv
+
+    rows = list(csv.reader(io.StringIO(_csv([{"number": "2026-000001", "title": "=cmd|' /C calc'!A0", "n": -5}]))))
+    assert rows[1] == ["2026-000001", "'=cmd|' /C calc'!A0", "-5"]  # numbers stay numbers
