@@ -431,7 +431,7 @@ class Sample(models.Model):
     class Meta:
         # One target's series: this btree. Time ranges over every target (roll-ups, pruning): the index
         # `netmon_sample_at`, made by migration 0003 outside the model's state — BRIN on PostgreSQL
-        # (a thousandth of a btree's size and as fast for those ranges: bench/RESULTS.md), a btree
+        # (over a thousand times smaller than a btree, about as fast for those ranges: bench/RESULTS.md), a btree
         # elsewhere.
         indexes = [
             models.Index(fields=["target", "metric", "at"], name="netmon_sample_series"),
