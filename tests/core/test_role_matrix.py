@@ -10,7 +10,8 @@ visits, needs, disposal…) plus a few rows the demo lacks, as:
 - school staff of school A: every object of another school is 403/404 for reads and writes,
   and lists (pages, CSV exports, API) never show another school's rows;
 - a technician: SNMP credentials, the audit trail and API tokens are out of reach for writes
-  (no URL changes roles or users at all: `test_no_url_edits_users_roles_or_tokens`);
+  (no URL changes roles or users at all: `test_no_url_edits_users_or_roles`); technicians and
+  school staff write nothing of a model core.roles gives them no write on;
 - the IT head: every page and endpoint answers without a server error; every <form method="post">
   on them carries a CSRF token and its target refuses a POST without one (403).
 
@@ -29,7 +30,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from core.roles import scope_queryset
+from core.roles import ADD, CHANGE, DELETE, can, scope_queryset
 
 PUBLIC = "public"  # anyone, no account (the requester's pages, sign-in, health checks, the PWA shell)
 SESSION = "session"  # changes only the visitor's own session (sign out, language)
@@ -527,7 +528,7 @@ def test_the_role_matrix(settings):
     staff, viewer, tech, head = users["staff"], users["viewer"], users["tech"], users["head"]
     problems: list[str] = []
     unchecked_scope: set[str] = set()
-    outside_checked = 0
+    outside_checked = forbidden_writes = 0
 
     def expect(who: str, method: str, url: str, response, allowed: set[int], why: str):
         if response.status_code not in allowed:
@@ -591,6 +592,26 @@ def test_the_role_matrix(settings):
                 r = call(clients["tech"], method, target)
                 expect("tech", method, target, r, {403, 405}, "technicians do not touch credentials")
 
+        # technicians and school staff write nothing of a model their role may not add, change or delete
+        # (a detail page's POST and `…/journal/` add a journal note: core.journalentry, its own right)
+        journal = name.endswith(("_detail", "-journal"))
+        if model is not None and not journal:
+            for who in ("tech", "staff"):
+                user = users[who]
+                if any(can(user, action, model) for action in (ADD, CHANGE, DELETE)):
+                    continue
+                for method, target in unsafe:
+                    forbidden_writes += 1
+                    r = call(clients[who], method, target)
+                    expect(
+                        who,
+                        method,
+                        target,
+                        r,
+                        {403, 405} | ({404} if need and inside is None else set()),
+                        f"{who} may not write {model._meta.label}",
+                    )
+
         # school staff: another school's objects do not exist for them…
         if scoped and need:
             outside = pick(model, staff, outside=True, need=need)
@@ -637,5 +658,5 @@ def test_the_role_matrix(settings):
 
     assert not problems, "\n".join(problems)
     # the walk reached what it claims to: other schools' objects and the POST forms' targets
-    assert outside_checked > 80 and len(posted) > 30, (outside_checked, sorted(posted))
+    assert outside_checked > 80 and forbidden_writes > 80 and len(posted) > 30, (outside_checked, forbidden_writes)
     assert unchecked_scope <= SCOPE_UNCHECKED, f"no other-school row to check: {sorted(unchecked_scope)}"
