@@ -1106,6 +1106,7 @@ def cost_section(results: dict) -> list[str]:
 # -- web -------------------------------------------------------------------------------------
 
 WEB_BAR_MS = 100.0
+SLOW_QUERY_MS = 20.0  # a query this slow in a page is shown with its plan
 WEB_BAR_TICKETS = 100_000
 WEB_BAR_PAGES = {"tablet_queue": "technician queue (tablet)", "ticket_api": "ticket API"}
 WEB_LABELS = {
@@ -1210,6 +1211,16 @@ def web_section(results: dict) -> list[str]:
             f"the master at rest, {_mb(max(p.get('server_rss_kb') or 0 for p in step['pages'].values()))} after "
             "the load.",
         ]
+        slow = [(k, q) for k, q in step["queries"].items() if (q.get("slowest_ms") or 0) >= SLOW_QUERY_MS]
+        if slow:
+            lines += ["", f"Queries of {SLOW_QUERY_MS:g} ms or more (one warm request, parameters bound as Django "
+                      "binds them; the plan is the database's own):", ""]  # fmt: skip
+            for key, q in slow:
+                lines += [
+                    f"- {WEB_LABELS.get(key, key)}: **{q['slowest_ms']:,.0f} ms** — "
+                    f"`{_short(q.get('slowest_sql') or '', 240)}` — plan: "
+                    f"`{_short(' → '.join(q.get('slowest_plan') or []), 400)}`"
+                ]
         st = step.get("storage")
         if st:
             lines += [
@@ -1253,6 +1264,11 @@ def web_analysis(results: dict) -> list[str]:
                     f"median near {WEB_BAR_MS:g} ms needs ≤ {need:.0f} ms."
                 )
             text += f" {q.get('queries', '—')} queries per request ({q.get('repeated', 0)} of a repeated shape)."
+            if q.get("slowest_ms") and q["slowest_ms"] >= SLOW_QUERY_MS:
+                text += (
+                    f" Its slowest query took {q['slowest_ms']:,.0f} ms alone — plan: "
+                    f"`{_short(' → '.join(q.get('slowest_plan') or []), 400)}` (see the web section)."
+                )
             out.append(text)
     return out
 

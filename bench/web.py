@@ -175,11 +175,21 @@ def query_counts(user, token: str) -> dict:
     for key, path, auth in PAGES:
         client = api if auth == "token" else session
         client.get(path)  # warm: translations, templates, the SLA policies' caches
-        with CaptureQueriesContext(connection) as queries:
+        bound: list[tuple[float, str, object]] = []  # each query's own time, SQL and parameters, as executed
+
+        def timed(execute, sql, params, many, context, bound=bound):
+            t = time.perf_counter()
+            try:
+                return execute(sql, params, many, context)
+            finally:
+                bound.append((time.perf_counter() - t, sql, params))
+
+        with CaptureQueriesContext(connection) as queries, connection.execute_wrapper(timed):
             t0 = time.perf_counter()
             response = client.get(path)
             wall = time.perf_counter() - t0
         sqls = [q["sql"] for q in queries.captured_queries]
+        slowest = max(bound, key=lambda q: q[0], default=None)
         out[key] = {
             "status": response.status_code,
             "bytes": len(response.content),
@@ -187,8 +197,26 @@ def query_counts(user, token: str) -> dict:
             "wall_s": wall,
             "db_s": sum(float(q.get("time") or 0) for q in queries.captured_queries),
             "repeated": _repeated(sqls),
+            "slowest_ms": 1000 * slowest[0] if slowest else None,
+            "slowest_sql": slowest[1][:2000] if slowest else None,
+            "slowest_plan": _plan(slowest[1], slowest[2]) if slowest else None,
         }
     return out
+
+
+def _plan(sql: str, params) -> list[str]:
+    """The plan the database picks for a query with its parameters bound as they were (SQLite can plan
+    `directorate_id = ?` otherwise than `directorate_id = 1`)."""
+    from django.db import connection
+
+    prefix = "EXPLAIN QUERY PLAN " if connection.vendor == "sqlite" else "EXPLAIN "
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(prefix + sql, params)
+            rows = cursor.fetchall()
+    except Exception as exc:  # noqa: BLE001 - a plan is a diagnosis, never a failure of the bench
+        return [f"{exc.__class__.__name__}: {exc}"[:300]]
+    return [str(row[-1]) for row in rows][:20]
 
 
 def _repeated(sqls: list[str]) -> int:
