@@ -145,7 +145,10 @@ class CircuitFilterSet(SearchFilterSet):
 
 class HolidayFilterSet(SearchFilterSet):
     search_fields = ("name", "school__name_ar", "school__name_en", "school__code")
-    year = django_filters.NumberFilter(method="filter_year", label=_("Year"))
+    # A whole year a date can have: "-1.9" or "99999" is a 400, not a 500 from the date arithmetic.
+    year = django_filters.NumberFilter(
+        method="filter_year", label=_("Year"), min_value=1, max_value=9999, decimal_places=0
+    )
     on = django_filters.DateFilter(method="filter_on", label=_("Falls on"))
 
     class Meta:
@@ -153,7 +156,7 @@ class HolidayFilterSet(SearchFilterSet):
         fields = ["directorate", "school", "year", "on"]
 
     def filter_year(self, queryset, name, value):
-        return queryset.filter(start_date__year__lte=value, end_date__year__gte=value) if value else queryset
+        return queryset.filter(start_date__year__lte=int(value), end_date__year__gte=int(value)) if value else queryset
 
     def filter_on(self, queryset, name, value):
         return queryset.filter(start_date__lte=value, end_date__gte=value) if value else queryset

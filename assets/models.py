@@ -172,10 +172,18 @@ class Holiday(ChangeLoggedModel):
     def get_absolute_url(self) -> str:
         return reverse("assets:holiday_list") + f"?q={self.name}"
 
+    #: The SLA clocks and reports expand holidays day by day: a "holiday" of centuries (found by the API
+    #: fuzz test) made every ticket take seconds. The longest real closure is a summer break.
+    MAX_DAYS = 366
+
     def clean(self) -> None:
         if self.school_id is not None and self.directorate_id is not None:
             if self.school.directorate_id != self.directorate_id:
                 raise ValidationError({"school": _("The school belongs to another directorate.")})
+        if self.start_date and self.end_date and (self.end_date - self.start_date).days >= self.MAX_DAYS:
+            raise ValidationError(
+                {"end_date": _("A holiday lasts at most %(days)d days.") % {"days": self.MAX_DAYS}}
+            )
 
 
 class Location(BilingualNameMixin, ChangeLoggedModel):

@@ -11,7 +11,7 @@ from rest_framework import serializers
 
 from core.api.views import ScopedRelatedFieldsMixin
 from core.roles import VIEW, can
-from maintenance.choices import HoldReason, Recommendation, ReportResult, TicketStatus
+from maintenance.choices import HoldReason, Recommendation, ReportResult, TicketSource, TicketStatus
 from maintenance.models import (
     CorrectiveAction,
     PartUsage,
@@ -136,6 +136,12 @@ class TicketSerializer(serializers.ModelSerializer):
 
 class TicketCreateSerializer(ScopedRelatedFieldsMixin, serializers.ModelSerializer):
     """What a client sends to open a ticket (the number, status and timeline are the service's)."""
+
+    # "monitoring" is the poller's: its tickets name the target they watch (found by the API fuzz test,
+    # where it was a 500 from the database's check constraint).
+    source = serializers.ChoiceField(
+        choices=[(value, label) for value, label in TicketSource.choices() if value != TicketSource.MONITORING]
+    )
 
     class Meta:
         model = Ticket

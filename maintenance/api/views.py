@@ -64,7 +64,11 @@ class TicketViewSet(ConflictAwareMixin, ScopedModelViewSet):
         raise MethodNotAllowed(request.method)
 
     def _detail(self, ticket: Ticket) -> dict:
-        fresh = self.get_queryset().get(pk=ticket.pk)
+        fresh = self.get_queryset().filter(pk=ticket.pk).first()
+        if fresh is None:
+            # Just created outside the creator's own scope (e.g. no school): answer with what was stored,
+            # not a 500 after the ticket was saved.
+            fresh = self.queryset.get(pk=ticket.pk)
         return serializers.TicketSerializer(fresh, context=self.get_serializer_context()).data
 
     def create(self, request, *args, **kwargs):
