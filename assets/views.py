@@ -667,13 +667,9 @@ class ImportView(ActionPermissionMixin, TemplateView):
 
         upload = form.cleaned_data["file"]
         try:
-            result = import_file(
-                upload,
-                upload.name,
-                user=request.user,
-                dry_run=form.cleaned_data["dry_run"],
-                encoding=form.cleaned_data.get("encoding") or None,
-            )
+            encoding = form.cleaned_data.get("encoding")
+            named = {"encoding": encoding} if encoding and encoding != "auto" else {}  # else: detect
+            result = import_file(upload, upload.name, user=request.user, dry_run=form.cleaned_data["dry_run"], **named)
         except ValidationError as exc:
             apply_validation_error(form, exc)
             return self.render_to_response(self.context(form), status=400)
