@@ -6,6 +6,7 @@ API both call these, so hiding a button is never the only protection.
 
 from __future__ import annotations
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
@@ -150,8 +151,43 @@ def scope_queryset(queryset: QuerySet, user) -> QuerySet:
             return queryset.filter(everywhere)
         return queryset.filter(_paths_filter(scope["school"], profile.school_id) | everywhere)
     if profile.directorate_id is not None and scope.get("directorate"):
-        return queryset.filter(_paths_filter(scope["directorate"], profile.directorate_id) | everywhere)
+        paths = scope["directorate"]
+        return queryset.filter(_directorate_filter(queryset.model, paths, profile.directorate_id) | everywhere)
     return queryset
+
+
+def _directorate_filter(model, paths: list[str], directorate_id) -> Q:
+    """`_paths_filter(paths, directorate_id)`, with each `a__b__directorate` path (two hops or more) turned into
+    `a__b__in=[the pks of b's model in that directorate]`: the same rows, but SQLite, given the directorate as a
+    bound parameter, plans `school__directorate = ?` as a scan of the schools and a sort of every ticket (hundreds
+    of ms at 100,000 tickets) where a list of school ids is an index lookup (bench/web.py)."""
+    query = Q(pk__in=[])
+    for path in paths:
+        prefix, _sep, last = path.rpartition("__")
+        target = _path_model(model, prefix) if prefix else None
+        if target is None or last != "directorate":
+            query |= Q(**{path: directorate_id})
+            continue
+        pks = list(target._base_manager.filter(directorate_id=directorate_id).values_list("pk", flat=True))
+        query |= Q(**{f"{prefix}__in": pks})
+    return query
+
+
+def _path_model(model, path: str):
+    """The model a path of forward foreign keys ends on, else None (a path that is not one)."""
+    for name in path.split("__"):
+        try:
+            field = model._meta.get_field(name)
+        except FieldDoesNotExist:  # leave the path as it was written
+            return None
+        if not (field.is_relation and (field.many_to_one or field.one_to_one) and field.concrete):
+            return None
+        model = field.related_model
+    try:
+        model._meta.get_field("directorate")
+    except FieldDoesNotExist:
+        return None
+    return model
 
 
 def _everywhere_filter(paths: list[str] | None) -> Q:
