@@ -56,6 +56,8 @@ CLOCK_SLACK = timedelta(seconds=5)
 PENDING_MAX = 20_000
 #: Backoff between attempts while the database is away.
 BACKOFF_MIN_S, BACKOFF_MAX_S = 1.0, 30.0
+#: How long `--once` (or `--max-cycles`) waits for an absent database before it gives up.
+FINITE_PATIENCE_S = 120.0
 #: A repeated complaint (database away, SNMP packets dropped) is logged at most this often.
 LOG_EVERY_S = 60.0
 
@@ -366,6 +368,7 @@ class StandalonePoller:
         self.db_down_since: float | None = None  # monotonic
         self.backoff_s = BACKOFF_MIN_S
         self.dropped_seen = 0  # the prober's dropped-packet count at the last heartbeat
+        self.finite_patience_s = FINITE_PATIENCE_S
         self._db_log = Throttled()
         self._drop_log = Throttled()
 
@@ -386,7 +389,12 @@ class StandalonePoller:
                     heartbeat = self._start_heartbeat()
                 self.cycle(prober, loop, heartbeat, everything=once)
                 self.cycles += 1
-                if self.db_down_since is None and (once or (max_cycles is not None and self.cycles >= max_cycles)):
+                finite = once or (max_cycles is not None and self.cycles >= max_cycles)
+                if finite and self.db_down_since is None:
+                    break
+                if finite and time.monotonic() - self.db_down_since > self.finite_patience_s:
+                    # a one-shot run gives up (the daemon never does): its outcomes are repeated next run
+                    log.error("poller %s gives up: the database has been away for too long", self.name)
                     break
                 if self.db_down_since is not None:
                     self.stop.wait(self.backoff_s)
@@ -462,6 +470,8 @@ class StandalonePoller:
                 claim = claim_due(started, shard=self.shard, everything=everything)
             except DB_ERRORS as exc:
                 self._database_away(exc, "claiming due targets")
+            else:
+                self._database_back()
         for start in range(0, len(claim.ids), self.batch_size):
             if self.db_down_since is not None:
                 break  # the rest of the claim waits one interval: its schedule has moved on
@@ -556,7 +566,7 @@ class StandalonePoller:
             self.pending.popleft()
             log.info("wrote %d outcomes kept while the database was away (%d conflicts)", stats.polled, stats.conflicts)
             self._log_stats(stats)
-        self._database_back()
+            self._database_back()
         return True
 
     def _database_away(self, exc: Exception, doing: str) -> None:

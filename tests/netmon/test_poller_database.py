@@ -175,3 +175,15 @@ def test_a_poller_process_rides_out_a_locked_database(failing):
     status = PollerStatus.objects.get(name="db-locked")
     assert status.stopped_at is not None and status.pending_outcomes == 0
     assert set(Target.objects.values_list("status", flat=True)) == {"up"}  # ping still answers
+
+
+def test_a_one_shot_poll_gives_up_on_an_absent_database_instead_of_hanging(failing):
+    poller = StandalonePoller(name="once", db_timeout_s=0.2)
+    poller.finite_patience_s = 2.0
+    with DatabaseLock():
+        started = time.monotonic()
+        poller.run(once=True)
+        waited = time.monotonic() - started
+    assert poller.db_down_since is not None and poller.cycles >= 2  # it retried, then gave up
+    assert waited < 60
+    assert not TargetCheck.objects.exists()  # nothing half-written
