@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import django_filters
+from django import forms
 from django.db.models import Q
+from django.template import Context
+from django.template.base import render_value_in_context
+from django.template.defaultfilters import stringformat
+from django.utils.safestring import SafeData, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from assets.choices import AssetCategory, AssetStatus, CircuitStatus, CircuitType, FiberSiteKind, LocationKind
@@ -20,12 +25,88 @@ from assets.models import (
     School,
 )
 
+# -- the filter forms' <select> lists, rendered without a template per option ---------------------------------
+# A list page's filter form holds every school, location, model and technician the user may see; Django renders
+# each <option> through two templates (select_option.html, attrs.html): most of a list page's time (bench/web.py).
+# `_FastSelect` writes the same HTML as Django's default templates in Python. It is used only when the widget and
+# every option name those default templates (tests/assets/test_filter_select_html.py compares the two).
+SELECT_TEMPLATE = "django/forms/widgets/select.html"
+OPTION_TEMPLATE = "django/forms/widgets/select_option.html"
+_CONTEXT = Context()  # autoescape on, as a form renders
+
+
+def _text(value) -> str:
+    """`{{ value }}` in a template."""
+    return render_value_in_context(value, _CONTEXT)
+
+
+def _format(value) -> str:
+    """`{{ value|stringformat:'s' }}` in a template (the filter keeps a safe value safe)."""
+    out = stringformat(value, "s")
+    return _text(mark_safe(out) if isinstance(value, SafeData) else out)
+
+
+def _attrs_html(attrs: dict) -> str:
+    """django/forms/widgets/attrs.html."""
+    parts = []
+    for name, value in attrs.items():
+        if value is not False:
+            parts.append(" " + _text(name))
+            if value is not True:
+                parts.append('="' + _format(value) + '"')
+    return "".join(parts)
+
+
+class _FastSelect:
+    def _render(self, template_name, context, renderer=None):
+        widget = context["widget"]
+        options = [o for _group, group, _index in widget["optgroups"] for o in group]
+        if template_name != SELECT_TEMPLATE or any(o["template_name"] != OPTION_TEMPLATE for o in options):
+            return super()._render(template_name, context, renderer)
+        parts = ['<select name="', _text(widget["name"]), '"', _attrs_html(widget["attrs"]), ">"]
+        for group_name, group_choices, _index in widget["optgroups"]:
+            if group_name:
+                parts += ['\n  <optgroup label="', _text(group_name), '">']
+            for option in group_choices:
+                parts += ['\n  <option value="', _format(option["value"]), '"', _attrs_html(option["attrs"]), ">"]
+                parts += [_text(option["label"]), "</option>\n"]
+            if group_name:
+                parts.append("\n  </optgroup>")
+        parts.append("\n</select>")
+        return mark_safe("".join(parts).strip())
+
+
+class FastSelect(_FastSelect, forms.Select):
+    pass
+
+
+class FastSelectMultiple(_FastSelect, forms.SelectMultiple):
+    pass
+
+
+FAST_WIDGETS = {forms.Select: FastSelect, forms.SelectMultiple: FastSelectMultiple}
+
+
+def fast_selects(form: forms.BaseForm) -> forms.BaseForm:
+    """Give the form's plain Select and SelectMultiple widgets the Python rendering (same HTML)."""
+    for field in form.fields.values():
+        fast = FAST_WIDGETS.get(type(field.widget))
+        if fast is not None:
+            field.widget.__class__ = fast
+    return form
+
 
 class SearchFilterSet(django_filters.FilterSet):
     """`q` searches the fields named in `search_fields` (case-insensitive, Arabic or English)."""
 
     q = django_filters.CharFilter(method="search", label=_("Search"))
     search_fields: tuple[str, ...] = ()
+
+    @property
+    def form(self):
+        if not hasattr(self, "_form"):
+            fast_selects(super().form)
+        return self._form
 
     def search(self, queryset, name, value):
         value = value.strip()
