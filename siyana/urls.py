@@ -4,8 +4,8 @@ from django.views.generic import RedirectView
 
 from core.audit_views import AuditEventListView
 from core.auth_views import LoginView
-from core.token_views import ApiTokenView
 from core.health import healthz, readyz
+from core.token_views import ApiTokenView
 from netmon.metrics import metrics_view
 
 urlpatterns = [

@@ -15,6 +15,7 @@ from django.core.management import call_command
 from maintenance.models import Ticket
 from netmon import demo
 from netmon.models import SnmpCredential, Target
+from tests.agents import snmp_get_answers
 from tests.netmon.processes import ROOT
 
 
@@ -59,8 +60,16 @@ def test_the_demo_raises_its_two_tickets(demo_network, tmp_path):
         stderr=subprocess.STDOUT,
     )
     try:
-        time.sleep(3)  # snmpsim indexes the two recordings
-        assert agent.poll() is None, agent.stdout.read().decode()
+        # snmpsim indexes the two recordings first: wait until the switch answers (bounded), never a fixed sleep
+        deadline = time.monotonic() + 60
+        switch, ups = demo.agent_endpoints()[:2]  # school 1's switch (.1) and UPS (.5)
+        while not (
+            snmp_get_answers(switch, demo.AGENT_PORT, demo.SWITCH_RECORDING[1])
+            and snmp_get_answers(ups, demo.AGENT_PORT, demo.UPS_RECORDING[1])
+        ):
+            assert agent.poll() is None, agent.stdout.read().decode()
+            assert time.monotonic() < deadline, "the demo agent did not answer within 60 s"
+            time.sleep(0.2)
         for _ in range(3):  # fail_threshold 2: the third cycle is past it
             call_command("poll", "--once", stdout=StringIO())
     finally:
