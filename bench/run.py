@@ -8,7 +8,8 @@ and 1,000 devices, ours and net-snmp's CLI on the same agents (`bench.snmp`); th
 engine (`bench.engine`); the quarterly report at 100,000 tickets and 500,000 corrective actions
 in a throw-away SQLite database (`bench.reports`); the web pages under 20 clients against gunicorn on SQLite
 and on PostgreSQL (`bench.web`). Every step runs in a child process with a time limit taken from
-the overall budget (default 1200 s); a step that would not fit is skipped and says so.
+the overall budget (default 2400 s: the PostgreSQL step alone may take 15 minutes); a step that
+would not fit is skipped and says so.
 The namespaces and everything started inside them are removed at the end, also on Ctrl-C
 and SIGTERM. Raw outputs go to ``bench/out/`` (gitignored).
 """
@@ -191,7 +192,7 @@ def soak(minutes: float, targets: int) -> dict:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, one repeat: a smoke test of the harness")
-    parser.add_argument("--budget", type=float, default=1200, help="overall time limit in seconds (default 1200)")
+    parser.add_argument("--budget", type=float, default=2400, help="overall time limit in seconds (default 2400)")
     parser.add_argument(
         "--only",
         default="icmp,snmp,engine,reports,web,db,soak",
