@@ -35,6 +35,7 @@ _COLUMN_FIELDS = (
     serializers.CharField,
     serializers.ChoiceField,
     serializers.DateTimeField,
+    serializers.FloatField,
     serializers.IntegerField,
     serializers.JSONField,
 )
@@ -62,16 +63,21 @@ class _FastRepresentation:
         return ret
 
     def _fast_getter(self, field):
-        model_field = None
-        if len(field.source_attrs) == 1:
-            try:
-                model_field = self.Meta.model._meta.get_field(field.source_attrs[0])
-            except FieldDoesNotExist:
-                model_field = None
+        if len(field.source_attrs) != 1:
+            return partial(_drf_value, field)
+        if isinstance(field, serializers.DateTimeField) and not hasattr(field, "timezone"):
+            field.timezone = field.default_timezone()  # what DRF looks up for every value
+        model = getattr(getattr(self, "Meta", None), "model", None)
+        if model is None:  # a serializer of dicts (the SLA clocks)
+            if isinstance(field, _COLUMN_FIELDS):
+                return _key_getter(field)
+            return partial(_drf_value, field)
+        try:
+            model_field = model._meta.get_field(field.source_attrs[0])
+        except FieldDoesNotExist:
+            model_field = None
         if model_field is not None and model_field.concrete:
             if not model_field.is_relation and isinstance(field, _COLUMN_FIELDS):
-                if isinstance(field, serializers.DateTimeField) and not hasattr(field, "timezone"):
-                    field.timezone = field.default_timezone()
                 return _column_getter(model_field.attname, field.to_representation)
             if model_field.many_to_one and type(field) is serializers.PrimaryKeyRelatedField and field.pk_field is None:
                 return _column_getter(model_field.attname, _same)
@@ -90,6 +96,18 @@ def _same(value):
 def _column_getter(attname: str, represent):
     def get(instance):
         value = getattr(instance, attname)
+        return None if value is None else represent(value)
+
+    return get
+
+
+def _key_getter(field):
+    key, represent = field.source_attrs[0], field.to_representation
+
+    def get(instance):
+        value = instance.get(key, _SKIP) if isinstance(instance, dict) else _SKIP
+        if value is _SKIP or callable(value):  # not a plain value of a dict: DRF's own way
+            return _drf_value(field, instance)
         return None if value is None else represent(value)
 
     return get
@@ -128,7 +146,7 @@ class TicketAttachmentSerializer(serializers.ModelSerializer):
         return request.build_absolute_uri(url) if request else url
 
 
-class SlaClockSerializer(serializers.Serializer):
+class SlaClockSerializer(_FastRepresentation, serializers.Serializer):
     """One SLA clock read now (maintenance.sla_services): working time, the ticket's calendar."""
 
     state = serializers.ChoiceField(choices=SlaState.choices(), help_text="ok, at_risk, breached, paused, met, none")
@@ -140,7 +158,7 @@ class SlaClockSerializer(serializers.Serializer):
     percent_used = serializers.FloatField(allow_null=True)
 
 
-class SlaSerializer(serializers.Serializer):
+class SlaSerializer(_FastRepresentation, serializers.Serializer):
     response = SlaClockSerializer()
     resolution = SlaClockSerializer()
 
