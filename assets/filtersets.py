@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import django_filters
 from django import forms
+from django.contrib.auth import get_user_model
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db.models import Q
 from django.template import Context
 from django.template.base import render_value_in_context
@@ -96,6 +98,32 @@ def fast_selects(form: forms.BaseForm) -> forms.BaseForm:
     return form
 
 
+def _label_columns(queryset):
+    """The queryset of a filter list loading only what its option labels (the model's `__str__`) read, for the
+    long lists (schools, locations, people); None for any other model. A label reading another column would
+    still be right, one query per option slower."""
+    model = queryset.model
+    if model is School:
+        return queryset.only("name_ar", "name_en")
+    if model is Location:
+        return queryset.select_related("school").only("name_ar", "name_en", "school__name_ar", "school__name_en")
+    user_model = get_user_model()
+    if model is user_model and user_model.__str__ is AbstractBaseUser.__str__:
+        return queryset.only(user_model.USERNAME_FIELD)
+    return None
+
+
+def slim_choices(form: forms.BaseForm) -> forms.BaseForm:
+    for field in form.fields.values():
+        if isinstance(field, forms.ModelChoiceField) and field.queryset is not None:
+            queryset = field.queryset
+            if not queryset.query.deferred_loading[0] and queryset.query.deferred_loading[1]:
+                slim = _label_columns(queryset)
+                if slim is not None:
+                    field.queryset = slim
+    return form
+
+
 class SearchFilterSet(django_filters.FilterSet):
     """`q` searches the fields named in `search_fields` (case-insensitive, Arabic or English)."""
 
@@ -105,7 +133,7 @@ class SearchFilterSet(django_filters.FilterSet):
     @property
     def form(self):
         if not hasattr(self, "_form"):
-            fast_selects(super().form)
+            slim_choices(fast_selects(super().form))
         return self._form
 
     def search(self, queryset, name, value):

@@ -79,3 +79,29 @@ def test_the_list_pages_filters_take_the_fast_selects(directorate):
     assert type(tickets["assigned_to"].widget) is FastSelect
     assert type(tickets["status"].widget) is FastSelectMultiple
     assert type(assets["location"].widget) is FastSelect
+
+
+@pytest.mark.django_db
+def test_slim_option_lists_label_as_the_full_rows_and_in_one_query(school, other_school, lab, other_lab, directorate):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from assets.models import Location
+
+    make_user("tech_slim", role="technician", directorate=directorate)
+    request = RequestFactory().get("/")
+    request.user = make_user("head_slim", role="it_head", directorate=directorate)
+    full = {
+        "school": [str(s) for s in School.objects.order_by("code")],
+        "location": [str(loc) for loc in Location.objects.select_related("school").order_by("school__code", "name_ar")],
+    }
+    tickets = maintenance_filtersets.TicketFilterSet(None, request=request).form
+    assets = asset_filtersets.AssetFilterSet(None, request=request).form
+    for form, name in ((tickets, "school"), (assets, "location"), (tickets, "assigned_to")):
+        with CaptureQueriesContext(connection) as queries:
+            labels = [str(label) for value, label in form.fields[name].choices if value != ""]
+        assert len(queries.captured_queries) == 1, name
+        if name in full:
+            assert labels == full[name]
+        else:
+            assert labels == ["head_slim", "tech_slim"]
