@@ -22,6 +22,7 @@ from django.views.decorators.cache import never_cache
 from core import services
 from core.models import ApiToken
 from core.roles import ADD, DELETE, VIEW, can
+from core.selectors import managed_users
 from core.views import apply_validation_error, style_form
 
 
@@ -29,6 +30,12 @@ class IssueTokenForm(forms.Form):
     user = forms.ModelChoiceField(
         label=gettext_lazy("User"), queryset=get_user_model().objects.filter(is_active=True).order_by("username")
     )
+
+    def __init__(self, *args: Any, by, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # only the accounts the IT head manages (a directorate's own; superusers for a superuser alone)
+        self.fields["user"].queryset = managed_users(by).filter(is_active=True).order_by("username")
+
     name = forms.CharField(
         label=gettext_lazy("Name"), max_length=100, help_text=gettext_lazy("What or who uses it, e.g. inventory sync.")
     )
@@ -58,25 +65,30 @@ class ApiTokenView(View):
         now = timezone.now()
         tokens = [
             {"token": t, "active": t.is_usable(now)}
-            for t in ApiToken.objects.select_related("user").order_by("revoked", "-created")[:500]
+            for t in self.tokens(request).select_related("user").order_by("revoked", "-created")[:500]
         ]
         context = {"title": _("API tokens"), "form": style_form(form), "tokens": tokens, "new_key": key}
         return render(request, self.template_name, context, status=status)
 
+    def tokens(self, request: HttpRequest):
+        """The tokens of the accounts the signed-in IT head manages (the rest are not found)."""
+        return ApiToken.objects.filter(user__in=managed_users(request.user))
+
     def get(self, request: HttpRequest) -> HttpResponse:
-        return self.render(request, IssueTokenForm())
+        return self.render(request, IssueTokenForm(by=request.user))
 
     def post(self, request: HttpRequest) -> HttpResponse:
         if "revoke" in request.POST:
             if not can(request.user, DELETE, ApiToken):
                 raise PermissionDenied
-            token = get_object_or_404(ApiToken.objects.select_related("user"), pk=request.POST.get("revoke", "x") or 0)
+            pk = request.POST.get("revoke", "x") or 0
+            token = get_object_or_404(self.tokens(request).select_related("user"), pk=pk)
             services.revoke_api_token(token, by=request.user, request=request)
             messages.success(request, _("Token %(token)s revoked.") % {"token": token})
             return redirect("api_tokens")
         if not can(request.user, ADD, ApiToken):
             raise PermissionDenied
-        form = IssueTokenForm(request.POST)
+        form = IssueTokenForm(request.POST, by=request.user)
         if not form.is_valid():
             return self.render(request, form, status=400)
         days = form.cleaned_data["days"]
@@ -91,4 +103,4 @@ class ApiTokenView(View):
         except ValidationError as exc:
             apply_validation_error(form, exc)
             return self.render(request, form, status=400)
-        return self.render(request, IssueTokenForm(), key=key)
+        return self.render(request, IssueTokenForm(by=request.user), key=key)

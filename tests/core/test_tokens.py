@@ -134,16 +134,51 @@ def test_the_it_heads_page_issues_a_key_once_and_revokes(users, client):
     assert Client().get("/tokens/").status_code == 302
     client.force_login(users[Role.IT_HEAD])
     client.cookies["django_language"] = "en"
-    r = client.post("/tokens/", {"user": users[Role.VIEWER].pk, "name": "inventory sync", "days": "30"})
+    r = client.post("/tokens/", {"user": users[Role.TECHNICIAN].pk, "name": "inventory sync", "days": "30"})
     assert r.status_code == 200 and r["Cache-Control"].startswith("max-age=0")
     key = re.search(r'id="new-key">(\w+)<', r.content.decode()).group(1)
     assert get(client.__class__(), key).status_code == 200
     page = client.get("/tokens/").content.decode()
     assert key not in page and key[:8] in page and "inventory sync" in page  # never shown again
-    bad = client.post("/tokens/", {"user": users[Role.VIEWER].pk, "name": ""})
+    bad = client.post("/tokens/", {"user": users[Role.TECHNICIAN].pk, "name": ""})
     assert bad.status_code == 400 and "This field is required" in bad.content.decode()
     token = ApiToken.objects.get()
     assert client.post("/tokens/", {"revoke": token.pk}).status_code == 302
     assert get(client.__class__(), key).status_code == 401
     kinds = set(AuditEvent.objects.filter(user_name="head").values_list("kind", flat=True))
     assert {AuditKind.TOKEN_ISSUED, AuditKind.TOKEN_REVOKED} <= kinds
+
+
+def test_a_directorates_it_head_manages_only_the_directorates_tokens(users, school, client):
+    """Not a superuser's, not another directorate's IT head's: not offered, not listed, not revocable (404)."""
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    from assets.models import Directorate
+    from tests.factories import make_user
+
+    elsewhere = Directorate.objects.create(code="ELSE", name_ar="مديرية أخرى", name_en="Elsewhere")
+    other_head = make_user("other-head", Role.IT_HEAD, directorate=elsewhere)
+    root = get_user_model().objects.create_superuser("root", password="pw-root")
+    theirs = [issue_api_token(other_head, "theirs"), issue_api_token(root, "root's")]
+    mine = issue_api_token(users[Role.SCHOOL_STAFF], "school laptop")  # staff of a school in the directorate
+    client.force_login(users[Role.IT_HEAD])
+    client.cookies["django_language"] = "en"
+    page = client.get("/tokens/").content.decode()
+    assert mine[:8] in page and not any(key[:8] in page for key in theirs)
+    assert f'value="{users[Role.TECHNICIAN].pk}"' in page and f'value="{root.pk}"' not in page
+    assert f'value="{other_head.pk}"' not in page and f'value="{users[Role.VIEWER].pk}"' not in page  # viewer: all
+    for account in (root, other_head, users[Role.VIEWER]):
+        r = client.post("/tokens/", {"user": account.pk, "name": "mine now"})
+        assert r.status_code == 400 and "Select a valid choice" in r.content.decode()
+    assert not ApiToken.objects.filter(name="mine now").exists()
+    for token in ApiToken.objects.filter(user__in=[root, other_head]):
+        assert client.post("/tokens/", {"revoke": token.pk}).status_code == 404
+    assert not ApiToken.objects.filter(revoked__isnull=False).exists()
+    # a superuser sees and manages them all, superusers included
+    admin = Client()
+    admin.force_login(root)
+    page = admin.get("/tokens/").content.decode()
+    assert all(key[:8] in page for key in [*theirs, mine])
+    assert admin.post("/tokens/", {"user": root.pk, "name": "root's second"}).status_code == 200
+    assert admin.post("/tokens/", {"revoke": ApiToken.objects.get(user=other_head).pk}).status_code == 302
