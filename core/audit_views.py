@@ -11,6 +11,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from core.models import AuditEvent, AuditKind
+from core.selectors import audit_events_for
 from core.views import Column, ObjectListView
 
 
@@ -53,3 +54,7 @@ class AuditEventListView(ObjectListView):
         Column("client_address", sort="client_address"),
         Column("details", render_fn=_details),
     ]
+
+    def scoped_queryset(self):
+        # a directorate's IT head reads the directorate's events only (core.selectors.audit_events_for)
+        return audit_events_for(self.request.user, self.base_queryset())

@@ -36,3 +36,33 @@ def managed_users(user) -> QuerySet:
     if directorate_id is None:
         return users
     return users.filter(Q(profile__directorate_id=directorate_id) | Q(profile__school__directorate_id=directorate_id))
+
+
+def audit_events_for(user, events: QuerySet | None = None) -> QuerySet:
+    """The audit events `user` may read.
+
+    A superuser, and an IT head whose profile names no directorate, read the whole trail. An IT head limited to
+    a directorate reads the events of the accounts they manage (`managed_users`), and the events that name no
+    account, failed sign-ins and lockouts only, whose user name is, ignoring case and spaces, one of those accounts' or
+    no account's at all (a guessed name belongs to no directorate: every IT head sees the attempts). Failures
+    under another directorate's account names, and events that name no one (a command's), stay out.
+    """
+    from django.db.models.functions import Lower, Trim
+
+    from core.models import AuditEvent, AuditKind
+    from core.roles import Role, user_role
+
+    events = AuditEvent.objects.all() if events is None else events
+    if user_role(user) != Role.IT_HEAD:
+        return events.none()
+    if user.is_superuser or user.profile.directorate_id is None:
+        return events
+    managed = managed_users(user)
+    every_name = get_user_model().objects.annotate(name=Lower("username")).values("name")
+    named = events.annotate(name=Lower(Trim("user_name")))
+    failures = Q(user_id__isnull=True, kind__in=[AuditKind.LOGIN_FAILED, AuditKind.LOCKOUT]) & ~Q(name="")
+    return named.filter(
+        Q(user_id__in=managed.values("pk"))
+        | (failures & Q(name__in=managed.annotate(name=Lower("username")).values("name")))
+        | (failures & ~Q(name__in=every_name))
+    )

@@ -80,3 +80,29 @@ def test_only_the_it_head_reads_the_trail_page_and_it_filters(users):
     assert "mallory" in filtered and ">tech<" not in filtered
     client.cookies["django_language"] = "en"
     assert "Sign-in failed" in client.get("/audit/").content.decode()
+
+
+def test_a_directorates_it_head_reads_only_the_directorates_events(users):
+    """Their accounts' events and failures under their names (any case); guessed names: everyone; no more."""
+    from django.contrib.auth import get_user_model
+
+    from assets.models import Directorate
+    from tests.factories import make_user
+
+    elsewhere = Directorate.objects.create(code="ELSE", name_ar="مديرية أخرى", name_en="Elsewhere")
+    make_user("farhead", Role.IT_HEAD, directorate=elsewhere)
+    root = get_user_model().objects.create_superuser("rootuser", password="pw-root")
+    audit(AuditKind.LOGIN, user=users[Role.SCHOOL_STAFF])
+    audit(AuditKind.LOGIN_FAILED, user_name=" TECH ", reason="bad password")
+    audit(AuditKind.LOGIN_FAILED, user_name="nosuchname", reason="bad password")
+    audit(AuditKind.LOGIN, user=root)
+    audit(AuditKind.LOGIN_FAILED, user_name="FarHead", reason="bad password")
+    audit(AuditKind.LOCKOUT, user_name="farhead")
+    client = Client()
+    client.force_login(users[Role.IT_HEAD])
+    page = client.get("/audit/").content.decode()
+    assert ">staff<" in page and "TECH" in page and "nosuchname" in page
+    assert "rootuser" not in page and "arhead" not in page.lower()
+    client.force_login(root)
+    page = client.get("/audit/").content.decode()
+    assert "FarHead" in page and "rootuser" in page and ">staff<" in page
