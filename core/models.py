@@ -175,7 +175,9 @@ class AuditKind(ChoiceSet):
 class AuditEvent(models.Model):
     """One security-relevant event: a sign-in, a failure, a lockout, a role change, an export.
 
-    Append-only: a database trigger refuses UPDATE (migration core 0002). The user is kept as
+    Append-only: a database trigger refuses UPDATE (migration core 0002) and, on PostgreSQL, DELETE (core 0003;
+    SQLite, for development and tests, allows DELETE: its flush empties tables with it). No code of the
+    application deletes an event. The user is kept as
     an id and a name, not a foreign key, so deleting a user never has to rewrite the trail.
     """
 

@@ -130,5 +130,8 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.RunPython(add_append_only_guard, drop_append_only_guard),
+        # Backwards: nothing to undo, and nothing is restored. The clear keys are gone for good (only their hashes
+        # were kept, in core_apitoken, which going back drops): every holder needs a new key. Not irreversible
+        # only so that a test can rebuild the authtoken table from 0001 (tests/core/test_tokens.py).
         migrations.RunPython(hash_authtoken_keys, migrations.RunPython.noop),
     ]

@@ -22,6 +22,17 @@ def test_the_trail_refuses_update_in_the_database(users):
     assert event.user_name == "tech"
 
 
+def test_the_trail_refuses_delete_on_postgresql(users):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite allows DELETE: its flush between transactional tests empties tables with it (core 0003)")
+    event = audit(AuditKind.LOGIN, user=users[Role.TECHNICIAN])
+    with pytest.raises((DatabaseError, IntegrityError)), transaction.atomic():
+        AuditEvent.objects.filter(pk=event.pk).delete()
+    assert AuditEvent.objects.filter(pk=event.pk).exists()
+
+
 def test_deleting_a_user_keeps_their_events(users):
     audit(AuditKind.LOGIN, user=users[Role.VIEWER])
     users[Role.VIEWER].delete()
