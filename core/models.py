@@ -156,13 +156,14 @@ class ApiToken(models.Model):
 
 
 class AuditKind(ChoiceSet):
-    LOGIN, LOGIN_FAILED, LOCKOUT, LOGOUT = "login", "login_failed", "lockout", "logout"
+    LOGIN, LOGIN_FAILED, LOCKOUT, LOGOUT, UNLOCK = "login", "login_failed", "lockout", "logout", "unlock"
     ROLE_CHANGE, PERMISSION_CHANGE = "role_change", "permission_change"
     TOKEN_ISSUED, TOKEN_REVOKED, EXPORT = "token_issued", "token_revoked", "export"
     CHOICES = [
         (LOGIN, _("Signed in"), "success"),
         (LOGIN_FAILED, _("Sign-in failed"), "warning"),
         (LOCKOUT, _("Locked out"), "danger"),
+        (UNLOCK, _("Unlocked"), "success"),
         (LOGOUT, _("Signed out"), "secondary"),
         (ROLE_CHANGE, _("Role changed"), "primary"),
         (PERMISSION_CHANGE, _("Permissions changed"), "primary"),

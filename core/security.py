@@ -106,7 +106,11 @@ def check_not_locked(request: HttpRequest | None, username: str, *, record: bool
     `record` is false, put the refused attempt in the audit trail)."""
     now = time.time()
     for key, _limit in _keys(request, username):
-        until = cache.get(key + ":locked")
+        try:
+            until = cache.get(key + ":locked")
+        except Exception:  # the cache (Redis) is down: sign-in stays open, unlocked (see _cache_down)
+            _cache_down("check a sign-in lock")
+            return
         if until is not None and until > now:
             if record:
                 audit(AuditKind.LOGIN_FAILED, request=request, user_name=username, reason="locked")
@@ -118,23 +122,43 @@ def record_failure(request: HttpRequest | None, username: str) -> bool:
     window = settings.LOGIN_FAILURE_WINDOW_SECONDS
     lock_seconds = settings.LOGIN_LOCKOUT_MINUTES * 60
     locked = False
-    for key, limit in _keys(request, username):
-        cache.add(key, 0, timeout=window)  # starts the window; a no-op while it runs
-        try:
-            count = cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.set(key, 1, timeout=window)
-            count = 1
-        if count >= limit:
-            cache.set(key + ":locked", time.time() + lock_seconds, timeout=lock_seconds)
-            cache.delete(key)
-            locked = True
+    try:
+        for key, limit in _keys(request, username):
+            cache.add(key, 0, timeout=window)  # starts the window; a no-op while it runs
+            try:
+                count = cache.incr(key)
+            except ValueError:  # expired between add and incr
+                cache.set(key, 1, timeout=window)
+                count = 1
+            if count >= limit:
+                cache.set(key + ":locked", time.time() + lock_seconds, timeout=lock_seconds)
+                cache.delete(key)
+                locked = True
+    except Exception:
+        _cache_down("count a failed sign-in")
     return locked
 
 
-def clear_failures(username: str) -> None:
-    key = _keys(None, username)[0][0]
-    cache.delete_many([key, key + ":locked"])
+def _cache_down(what: str) -> None:
+    """The lockout fails open: with the cache (Redis) unreachable, failures are not counted and nothing is
+    locked, but sign-in keeps working (the password is still checked); the error is logged each time so
+    monitoring sees it. Failing closed would lock every account out while Redis is down."""
+    log.error(
+        "sign-in lockout: the cache is unreachable, could not %s; sign-in is not rate limited", what, exc_info=True
+    )
+
+
+def clear_failures(username: str = "", *, address: str = "") -> None:
+    """Forget the failures and lift the lock of a user name (any case) and/or a client address."""
+    keys = []
+    if username:
+        keys.append(_keys(None, username)[0][0])
+    if address:
+        keys.append(f"login:ip:{_digest(address)}")
+    try:
+        cache.delete_many([k for key in keys for k in (key, key + ":locked")])
+    except Exception:
+        _cache_down("clear failed sign-ins")
 
 
 def _on_login_failed(sender, credentials, request=None, **kwargs):

@@ -2,8 +2,8 @@
 
 Keys are never stored: core.models.ApiToken keeps their SHA-256 hash, so a stolen database
 or backup yields no usable token. A key is shown once, when it is issued (`manage.py api_token
-issue`, or POST /api/auth/token/ with a user name and password, which is throttled and locked
-out like the web sign-in).
+issue`, or POST /api/auth/token/ with a user name and password, where failures are counted and
+lock the user name and the address out like the web sign-in's; a success clears the name's count).
 
 Kept apart from the views (core.api.tokens): DRF imports this class while it loads its own views.
 """

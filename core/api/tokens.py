@@ -48,6 +48,7 @@ class ObtainTokenView(APIView):
             raise exceptions.ValidationError(
                 {"non_field_errors": [_("Unable to sign in with the user name and password given.")]}
             )
+        security.clear_failures(user.get_username())  # as the web sign-in does (core.security._on_logged_in)
         for old in ApiToken.objects.filter(user=user, name=self.token_name, revoked__isnull=True):
             services.revoke_api_token(old, by=user, request=request)
         key = services.issue_api_token(user, self.token_name, by=user, request=request)

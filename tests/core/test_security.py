@@ -292,3 +292,59 @@ def test_snmp_secrets_stay_out_of_logs_reprs_and_the_change_log(directorate, cap
     for secret in ("Auth-Secret-Pass-1", "Priv-Secret-Pass-2", "Community-Secret-3"):
         assert secret not in logged
     assert v2.community_enc not in logged
+
+
+# -- lockout: names, unlocking, the cache down --------------------------------------------------------------
+def test_the_user_name_is_counted_whatever_its_case_and_spaces(users):
+    for name in ("Tech", " TECH", "tech "):
+        sign_in(en(), name, "wrong", ip="192.0.2.21")
+    r = sign_in(en(), "tech", "pw-tech", ip="192.0.2.22")
+    assert "locked for 15 minutes" in r.content.decode()
+
+
+def test_a_successful_api_sign_in_clears_the_user_names_count(users):
+    client = Client()
+    for _round in range(2):
+        for _ in range(2):
+            assert client.post("/api/auth/token/", {"username": "tech", "password": "bad"}).status_code == 400
+        r = client.post("/api/auth/token/", {"username": "tech", "password": "pw-tech"})
+        assert r.status_code == 200, r.content  # 4 failures in all, never 3 in a row
+
+
+def test_unlock_lifts_a_user_names_or_an_addresss_lock_and_is_audited(users):
+    for _ in range(3):
+        sign_in(en(), "tech", "wrong", ip="192.0.2.31")
+    assert "locked" in sign_in(en(), "tech", "pw-tech", ip="192.0.2.32").content.decode()
+    out = StringIO()
+    call_command("unlock", " TECH ", stdout=out)
+    client = en()
+    sign_in(client, "tech", "pw-tech", ip="192.0.2.32")
+    assert signed_in(client) and "unlocked TECH" in out.getvalue()
+    for n in range(6):
+        sign_in(en(), f"guess{n}", "wrong", ip="192.0.2.33")
+    assert "locked" in sign_in(en(), "viewer", "pw-viewer", ip="192.0.2.33").content.decode()
+    call_command("unlock", "--address", "192.0.2.33", stdout=StringIO())
+    client = en()
+    sign_in(client, "viewer", "pw-viewer", ip="192.0.2.33")
+    assert signed_in(client)
+    events = AuditEvent.objects.filter(kind=AuditKind.UNLOCK)
+    assert {(e.user_name, e.details["address"]) for e in events} == {("TECH", ""), ("", "192.0.2.33")}
+    with pytest.raises(CommandError):
+        call_command("unlock")
+    with pytest.raises(CommandError, match="address"):
+        call_command("unlock", "--address", "not-an-address")
+
+
+def test_with_the_cache_down_sign_in_works_unlimited_and_the_error_is_logged(users, caplog):
+    """Fails open: no count, no lock, no 500 (a closed loopback port stands for Redis down)."""
+    from django.test import override_settings
+
+    down = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:9/15"}}
+    with override_settings(CACHES=down):
+        for _ in range(4):
+            r = sign_in(en(), "tech", "wrong")
+            assert r.status_code == 200 and "password didn&#x27;t match" in r.content.decode()
+        client = en()
+        assert sign_in(client, "tech", "pw-tech").status_code == 302 and signed_in(client)
+        assert Client().post("/api/auth/token/", {"username": "tech", "password": "pw-tech"}).status_code == 200
+    assert any(r.levelname == "ERROR" and "cache is unreachable" in r.getMessage() for r in caplog.records)
