@@ -320,10 +320,19 @@ class Heartbeat:
 
 
 def poll_batch(
-    ids: list[int], prober: Prober, loop: asyncio.AbstractEventLoop, stop: threading.Event | None = None
+    ids: list[int],
+    prober: Prober,
+    loop: asyncio.AbstractEventLoop,
+    stop: threading.Event | None = None,
+    *,
+    clock: Clock | None = None,
 ) -> services.RecordStats:
-    """Probe and record one batch of targets: the step both modes share."""
-    return record_with_retry(probe_batch(ids, prober, loop, timezone.now()), stop=stop)
+    """Probe and record one batch of targets (a Celery worker's step). `clock`: the process's own, kept across
+    batches, so that a wall clock step is noticed and the recorder takes new sysUpTime baselines instead of
+    seeing every SNMP device reboot (as the standalone poller does)."""
+    now = clock.now() if clock is not None else timezone.now()
+    outcomes = probe_batch(ids, prober, loop, now)
+    return record_with_retry(outcomes, stop=stop, clock_jumped_at=clock.jumped_at if clock is not None else None)
 
 
 def probe_batch(ids: list[int], prober: Prober, loop: asyncio.AbstractEventLoop, now: datetime) -> list[Outcome]:

@@ -31,7 +31,8 @@ def _prober() -> tuple[Prober, asyncio.AbstractEventLoop, scheduler.Heartbeat]:
         prober = Prober(scheduler.probe_settings())
         loop.run_until_complete(prober.__aenter__())
         heartbeat = scheduler.Heartbeat(f"celery@{socket.gethostname()}:{os.getpid()}", mode="celery")
-        _process.update(pid=os.getpid(), loop=loop, prober=prober, heartbeat=heartbeat)
+        # the process's clock, kept across tasks: it notices a wall clock step between two batches
+        _process.update(pid=os.getpid(), loop=loop, prober=prober, heartbeat=heartbeat, clock=scheduler.Clock())
         atexit.register(heartbeat.stopped)
     return _process["prober"], _process["loop"], _process["heartbeat"]  # type: ignore[return-value]
 
@@ -59,7 +60,7 @@ def poll_batch(target_ids: list[int]) -> dict[str, int]:
     prober, loop, heartbeat = _prober()
     started = timezone.now()
     claim = scheduler.Claim(ids=list(target_ids))
-    stats = scheduler.poll_batch(list(target_ids), prober, loop)
+    stats = scheduler.poll_batch(list(target_ids), prober, loop, clock=_process["clock"])  # type: ignore[arg-type]
     duration = (timezone.now() - started).total_seconds()
     dropped = prober.dropped_packets - int(_process.get("dropped_seen", 0))  # type: ignore[call-overload]
     heartbeat.cycle(

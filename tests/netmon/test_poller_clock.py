@@ -175,3 +175,35 @@ def test_claim_pulls_back_schedules_beyond_one_interval(network):
     kept = Target.objects.get(pk=ids[0]).next_poll_at
     assert kept == now + timedelta(seconds=50)
     assert all(now <= t <= now + timedelta(seconds=60) for t in Target.objects.values_list("next_poll_at", flat=True))
+
+
+def test_a_celery_worker_stepped_forward_sees_no_reboots(network):
+    """netmon.poll_batch run in-process with the worker's clock stepped through the same seam."""
+    import os
+
+    from netmon import tasks
+
+    stepper = Stepper()
+    loop = asyncio.new_event_loop()
+    prober = Prober(probe_settings())
+    loop.run_until_complete(prober.__aenter__())
+    clock = Clock(wall=stepper.wall, monotonic=stepper.monotonic)
+    saved = dict(tasks._process)
+    tasks._process.clear()
+    tasks._process.update(
+        pid=os.getpid(), loop=loop, prober=prober, heartbeat=Heartbeat("celery@test", mode="celery"), clock=clock
+    )
+    try:
+        ids = all_ids(network)
+        tasks.poll_batch(ids)  # the baselines
+        assert set(Target.objects.values_list("status", flat=True)) == {"up"}
+        stepper.step(HOUR)
+        tasks.poll_batch(ids)
+    finally:
+        tasks._process.clear()
+        tasks._process.update(saved)
+        loop.run_until_complete(prober.__aexit__(None, None, None))
+        loop.close()
+    assert clock.jumps == 1
+    assert not Flip.objects.exclude(new="up").exists() and not Ticket.objects.exists()
+    assert TargetCheck.objects.get(target=network[1], check_name="reboot").state["detail"] == {"clock_jump": True}
