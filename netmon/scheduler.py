@@ -52,6 +52,7 @@ DB_ERRORS = (OperationalError, InterfaceError)
 #: A target scheduled more than its interval plus this ahead of now was scheduled by a
 #: clock that has since gone back (see `claim_due`).
 CLOCK_SLACK = timedelta(seconds=5)
+PULL_BACK_EVERY_S = 300.0  # at least this often a claim looks for schedules a clock gone back left ahead
 #: Outcomes kept in memory while the database is away, at most (the oldest go first).
 PENDING_MAX = 20_000
 #: Backoff between attempts while the database is away.
@@ -87,6 +88,7 @@ class Clock:
         self._last: tuple[datetime, float] | None = None
         self.jumped_at: datetime | None = None
         self.jumps = 0
+        self.back_jumps = 0
 
     def now(self) -> datetime:
         wall, mono = self._wall(), self._monotonic()
@@ -97,9 +99,31 @@ class Clock:
             if abs(step) > self.tolerance_s + 0.001 * elapsed:
                 self.jumps += 1
                 self.jumped_at = wall
+                if step < 0:
+                    self.back_jumps += 1
                 log.warning("the wall clock stepped %+.0f s; schedules and reboot checks adjust", step)
         self._last = (wall, mono)
         return wall
+
+
+class PullBackGate:
+    """When `claim_due` looks for schedules left ahead by a clock gone back (`_pull_back`, a query over every
+    enabled target): on the first claim, after `clock` saw a new backward step, and at least every `every_s`
+    (a clock that went back while no process watched it, a Celery dispatcher that runs now and then)."""
+
+    def __init__(self, clock: Clock, every_s: float = PULL_BACK_EVERY_S) -> None:
+        self.clock = clock
+        self.every_s = every_s
+        self._seen: tuple[int, float] | None = None  # (back_jumps, monotonic) at the last pull-back
+
+    def due(self) -> bool:
+        if self._seen is None:
+            return True
+        back_jumps, at = self._seen
+        return self.clock.back_jumps != back_jumps or self.clock._monotonic() - at >= self.every_s
+
+    def done(self) -> None:
+        self._seen = (self.clock.back_jumps, self.clock._monotonic())
 
 
 class Throttled:
@@ -163,12 +187,21 @@ def probe_settings() -> ProbeSettings:
     )
 
 
-def claim_due(now: datetime, *, shard: Shard = Shard(), limit: int | None = None, everything: bool = False) -> Claim:
+def claim_due(
+    now: datetime,
+    *,
+    shard: Shard = Shard(),
+    limit: int | None = None,
+    everything: bool = False,
+    pull_back: bool = True,
+) -> Claim:
     """Take the targets due at `now` (all enabled ones with `everything`) and move their
-    schedule one interval on. Returns their ids in the order they fell due."""
+    schedule one interval on. Returns their ids in the order they fell due. `pull_back`: first
+    reschedule the targets a clock gone back left ahead (see `PullBackGate`)."""
     claim = Claim()
     with transaction.atomic():
-        claim.rescheduled = _pull_back(now, shard)
+        if pull_back:
+            claim.rescheduled = _pull_back(now, shard)
         qs = Target.objects.filter(enabled=True)
         if not everything:
             qs = qs.filter(Q(next_poll_at__lte=now) | Q(next_poll_at__isnull=True))
@@ -371,6 +404,7 @@ class StandalonePoller:
         self.stop = threading.Event()
         self.cycles = 0
         self.clock = clock or Clock()
+        self.pull_back = PullBackGate(self.clock)
         self.db_timeout_s = db_timeout_s
         self.pending: deque[list[Outcome]] = deque()
         self.pending_lost = 0  # outcomes dropped because `pending` was full
@@ -476,10 +510,13 @@ class StandalonePoller:
         last_error = ""
         if self._flush_pending():
             try:
-                claim = claim_due(started, shard=self.shard, everything=everything)
+                pull_back = self.pull_back.due()
+                claim = claim_due(started, shard=self.shard, everything=everything, pull_back=pull_back)
             except DB_ERRORS as exc:
                 self._database_away(exc, "claiming due targets")
             else:
+                if pull_back:
+                    self.pull_back.done()
                 self._database_back()
         for start in range(0, len(claim.ids), self.batch_size):
             if self.db_down_since is not None:

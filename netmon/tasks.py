@@ -22,6 +22,10 @@ from netmon import scheduler, services
 from netmon.cycle import Prober
 
 _process: dict[str, object] = {}
+# The dispatcher's clock (whichever process runs it, it runs every few seconds): the search for schedules left
+# ahead by a clock gone back runs after a backward step it saw, or every PULL_BACK_EVERY_S, not on every claim.
+_clock = scheduler.Clock()
+_dispatch = {"clock": _clock, "gate": scheduler.PullBackGate(_clock)}
 
 
 def _prober() -> tuple[Prober, asyncio.AbstractEventLoop, scheduler.Heartbeat]:
@@ -48,7 +52,12 @@ def _pool_process_stopped(**_kwargs) -> None:
 @shared_task(name="netmon.dispatch_due", ignore_result=True)
 def dispatch_due() -> int:
     """Claim the due targets and queue them in batches. Returns how many were queued."""
-    claim = scheduler.claim_due(timezone.now())
+    clock = _dispatch["clock"]
+    now = clock.now()
+    pull_back = _dispatch["gate"].due()
+    claim = scheduler.claim_due(now, pull_back=pull_back)
+    if pull_back:
+        _dispatch["gate"].done()
     size = settings.NETMON_BATCH_SIZE
     for start in range(0, len(claim.ids), size):
         poll_batch.apply_async(args=[claim.ids[start : start + size]], queue="netmon")

@@ -207,3 +207,34 @@ def test_a_celery_worker_stepped_forward_sees_no_reboots(network):
     assert clock.jumps == 1
     assert not Flip.objects.exclude(new="up").exists() and not Ticket.objects.exists()
     assert TargetCheck.objects.get(target=network[1], check_name="reboot").state["detail"] == {"clock_jump": True}
+
+
+def test_the_pull_back_search_runs_after_a_backward_step_or_every_few_minutes(network, poller):
+    """Not on every claim: a schedule left far ahead waits for a step back or PULL_BACK_EVERY_S."""
+    from netmon.scheduler import PULL_BACK_EVERY_S, PullBackGate
+
+    poller, stepper, cycle = poller
+    cycle()  # the first claim looks
+    ahead = network[0][0]
+    Target.objects.filter(pk=ahead.pk).update(next_poll_at=stepper.wall() + 2 * HOUR)
+    stepper.advance(5)
+    assert cycle().rescheduled == 0
+    stepper.advance(PULL_BACK_EVERY_S)
+    assert cycle().rescheduled == 1  # the periodic look
+    Target.objects.filter(pk=ahead.pk).update(next_poll_at=stepper.wall() + 2 * HOUR)
+    stepper.advance(5)
+    assert cycle().rescheduled == 0
+    stepper.step(-timedelta(minutes=10))
+    assert cycle().rescheduled == len(all_ids(network))  # a step back: at once (every schedule is now ahead)
+    # the Celery dispatcher's gate (netmon.tasks) follows the same rule
+    clock = Clock(wall=stepper.wall, monotonic=stepper.monotonic)
+    gate = PullBackGate(clock)
+    clock.now()
+    assert gate.due()
+    gate.done()
+    stepper.advance(10)
+    clock.now()
+    assert not gate.due()
+    stepper.step(-HOUR)
+    clock.now()
+    assert gate.due()
