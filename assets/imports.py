@@ -479,7 +479,9 @@ def decode_text(data: bytes, encoding: str | None = None) -> str:
         try:
             text = data.decode("utf-16")
         except UnicodeDecodeError as exc:
-            raise _file_error(_("The file is not UTF-16 text (line %(line)d).") % {"line": exc.start // 2}) from None
+            # exc.start is a byte offset: the line is 1 + the line breaks of the text decoded before it
+            line = data[: exc.start].decode("utf-16", errors="replace").count("\n") + 1
+            raise _file_error(_("The file is not UTF-16 text (line %(line)d).") % {"line": line}, row=line) from None
         if text.startswith("\ufeff"):
             text = text[1:]
         return _checked_text(text)

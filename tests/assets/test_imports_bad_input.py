@@ -316,3 +316,13 @@ def test_the_import_page_lets_the_user_name_the_encoding(directorate):
     )
     assert right.status_code == 200, right.content.decode()[:2000]
     assert School.objects.get().name_ar == SCHOOL_AR
+
+
+def test_a_broken_utf16_file_names_the_line_of_the_bad_bytes(directorate):
+    text = schools_text([school_row(), school_row("110002", "مدرسة النور"), school_row("110003")])
+    data = text.encode("utf-16")  # BOM + little-endian units
+    third = data.index("110002".encode("utf-16-le"))  # on line 3
+    broken = data[:third] + b"\x00\xd8" + data[third + 2 :]  # a lone high surrogate (0xD800)
+    result = run(broken, encoding="utf-16")
+    assert not result.ok and School.objects.count() == 0
+    assert "(line 3)" in result.errors[0].message, result.errors[0].message
