@@ -54,7 +54,6 @@ DB_ERRORS = (OperationalError, InterfaceError)
 CLOCK_SLACK = timedelta(seconds=5)
 PULL_BACK_EVERY_S = 300.0  # at least this often a claim looks for schedules a clock gone back left ahead
 #: Outcomes kept in memory while the database is away, at most (the oldest go first).
-PENDING_MAX = 20_000
 #: Backoff between attempts while the database is away.
 BACKOFF_MIN_S, BACKOFF_MAX_S = 1.0, 30.0
 #: How long `--once` (or `--max-cycles`) waits for an absent database before it gives up.
@@ -378,8 +377,9 @@ class StandalonePoller:
     """`manage.py poll`: the scheduler loop and the probes in one process.
 
     The database may be locked or away for a while (a long migration, a restart, a killed
-    backend): the poller then keeps the outcomes it has probed but not written (`pending`,
-    in order, at most `PENDING_MAX`), claims nothing new, and retries with a growing pause
+    backend): the poller then keeps the outcomes it has probed but not written (`pending`:
+    at most the one batch whose write failed, since nothing new is claimed until the kept
+    outcomes are written, so it needs no cap), claims nothing new, and retries with a growing pause
     (`BACKOFF_MIN_S` … `BACKOFF_MAX_S`), logging once a minute. When the database answers
     again it writes the kept outcomes first — their transitions, outages and tickets, each
     written only if the target was not polled by someone else meanwhile — and goes on. It
@@ -407,7 +407,6 @@ class StandalonePoller:
         self.pull_back = PullBackGate(self.clock)
         self.db_timeout_s = db_timeout_s
         self.pending: deque[list[Outcome]] = deque()
-        self.pending_lost = 0  # outcomes dropped because `pending` was full
         self.db_down_since: float | None = None  # monotonic
         self.backoff_s = BACKOFF_MIN_S
         self.dropped_seen = 0  # the prober's dropped-packet count at the last heartbeat
@@ -593,11 +592,8 @@ class StandalonePoller:
         return sum(len(batch) for batch in self.pending)
 
     def _keep(self, outcomes: list[Outcome]) -> None:
+        # the cycle stops here and the next one claims nothing before `_flush_pending` empties `pending`
         self.pending.append(outcomes)
-        while self.pending_count > PENDING_MAX and len(self.pending) > 1:
-            lost = self.pending.popleft()
-            self.pending_lost += len(lost)
-            log.error("%d outcomes kept for the database dropped: more than %d waiting", len(lost), PENDING_MAX)
 
     def _flush_pending(self) -> bool:
         """Write the kept outcomes, oldest first. True when nothing is left."""
