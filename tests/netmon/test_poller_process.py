@@ -77,7 +77,11 @@ def assert_consistent(targets) -> None:
 
 def test_sigterm_finishes_the_cycle_and_exits(failing):
     process = poll_process("--name=term-test")
-    time.sleep(3)  # started, polling
+    deadline = time.monotonic() + 60  # started and through one cycle (its heartbeat), bounded
+    while not PollerStatus.objects.filter(name="term-test", cycle_started_at__isnull=False).exists():
+        assert process.poll() is None, finish(process)
+        assert time.monotonic() < deadline, "the poller wrote no cycle heartbeat within 60 s"
+        time.sleep(0.1)
     process.send_signal(signal.SIGTERM)
     code, err = finish(process)
     assert code == 0, err
