@@ -29,23 +29,12 @@ import time
 from contextlib import ExitStack
 from pathlib import Path
 
+from bench.reports import _setup  # the same: a migrated SQLite database under the data directory
+
 REPO = Path(__file__).resolve().parent.parent
 ICMP_NET = 30  # pinged-only targets are 127.30.x.y
 SNMP_PORT = 16262  # the agents' port: high, so no system snmpd is in the way
 INTERVAL_S = 60
-
-
-def _setup(data_dir: Path) -> None:
-    os.environ.pop("DATABASE_URL", None)
-    os.environ["DATA_DIR"] = str(data_dir)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "siyana.settings")
-    sys.path.insert(0, str(REPO))
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0, interactive=False)
 
 
 def _populate(n_targets: int, snmp_devices: list) -> None:

@@ -151,14 +151,10 @@ def credentials(user) -> dict:
 
 
 def _api_key(user) -> str:
-    """An API key for `user`: hashed `core.models.ApiToken` where the project has it, else DRF's token."""
+    """An API key for `user` (a hashed `core.models.ApiToken`)."""
     from core import services
 
-    if hasattr(services, "issue_api_token"):
-        return services.issue_api_token(user, "bench")
-    from rest_framework.authtoken.models import Token
-
-    return Token.objects.get_or_create(user=user)[0].key
+    return services.issue_api_token(user, "bench")
 
 
 def query_counts(user, token: str) -> dict:
