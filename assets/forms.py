@@ -259,12 +259,10 @@ class ImportForm(forms.Form):
     )
 
     def __init__(self, *args, **kwargs):
-        import importlib
+        from assets.imports import ENCODINGS  # on first use: the importer is heavy, most pages never need it
 
         super().__init__(*args, **kwargs)
-        # Through sys.modules, like the import view (its tests stand a fake importer in for assets.imports).
-        encodings = getattr(importlib.import_module("assets.imports"), "ENCODINGS", None) or {"auto": _("Detect")}
-        self.fields["encoding"].choices = list(encodings.items())
+        self.fields["encoding"].choices = list(ENCODINGS.items())
 
     def clean_file(self):
         upload = self.cleaned_data["file"]

@@ -581,6 +581,7 @@ def fake_import(monkeypatch):
     module = types.ModuleType("assets.imports")
     module.import_file = import_file
     module.ORDER = ["schools", "locations", "fiber_sites", "assets", "circuits"]
+    module.ENCODINGS = {"auto": "Detect", "utf-8": "UTF-8"}  # the form's choices
     monkeypatch.setitem(sys.modules, "assets.imports", module)
     return calls, result
 
