@@ -17,6 +17,7 @@ from assets.models import (
     School,
 )
 from core.roles import Role
+from tests.agents import AgentUnavailable, snmpd_agent
 from tests.factories import make_user
 
 
@@ -98,6 +99,16 @@ def users(school, directorate) -> dict:
         Role.SCHOOL_STAFF: make_user("staff", Role.SCHOOL_STAFF, school=school),
         Role.VIEWER: make_user("viewer", Role.VIEWER),
     }
+
+
+@pytest.fixture(scope="session")
+def snmpd(tmp_path_factory):
+    """A real net-snmp snmpd on loopback, shared by the whole run (skips where snmpd is not installed)."""
+    try:
+        with snmpd_agent(None, tmpdir=tmp_path_factory.mktemp("snmpd")) as agent:
+            yield agent
+    except AgentUnavailable as exc:
+        pytest.skip(str(exc))
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import socket
 
 import pytest
 
-from tests.agents import AgentUnavailable, free_udp_port, snmpd_agent, snmpsim_agent
+from tests.agents import AgentUnavailable, free_udp_port, snmpsim_agent
 
 # Recorded devices from snmpsim-data: a Cisco switch with ifXTable (and one interface,
 # Null0, without 64-bit counters); a Windows server with only the 32-bit ifTable and four
@@ -20,15 +20,6 @@ CISCO = "network/switch/cisco-c3560"
 WINDOWS = "os/windows/server-2003-5-2"
 LINUX = "os/linux/unknown-001"
 RECORDINGS = (CISCO, WINDOWS, LINUX)
-
-
-@pytest.fixture(scope="session")
-def snmpd(tmp_path_factory):
-    try:
-        with snmpd_agent(None, tmpdir=tmp_path_factory.mktemp("snmpd")) as agent:
-            yield agent
-    except AgentUnavailable as exc:
-        pytest.skip(str(exc))
 
 
 @pytest.fixture(scope="session")

@@ -19,7 +19,6 @@ from netmon.cycle import Prober
 from netmon.engine import CheckState
 from netmon.models import Flip, Target, TargetCheck
 from netmon.scheduler import Clock, Heartbeat, StandalonePoller, claim_due, probe_settings
-from tests.agents import AgentUnavailable, snmpd_agent
 from tests.netmon.netfixtures import make_target, v2c
 from tests.netmon.test_poller import closed_udp_port
 
@@ -48,15 +47,6 @@ class Stepper:
 
     def step(self, delta: timedelta) -> None:
         self.wall_offset += delta
-
-
-@pytest.fixture(scope="module")
-def snmpd(tmp_path_factory):
-    try:
-        with snmpd_agent(None, tmpdir=tmp_path_factory.mktemp("snmpd")) as agent:
-            yield agent
-    except AgentUnavailable as exc:
-        pytest.skip(str(exc))
 
 
 @pytest.fixture

@@ -21,7 +21,6 @@ from maintenance.models import Ticket
 from netmon.cycle import Prober
 from netmon.models import PollerStatus, Sample, Target, TargetCheck
 from netmon.scheduler import Heartbeat, StandalonePoller, probe_settings
-from tests.agents import AgentUnavailable, snmpd_agent
 from tests.integration.test_snmp_hostile import (
     COMMUNITY,
     DROPS_PER_REQUEST,
@@ -49,15 +48,6 @@ HOSTILE = {
     "wrong-id": (only_wrong_id, False),
     "junk-then-truth": (junk_then_truth, True),
 }
-
-
-@pytest.fixture(scope="module")
-def snmpd(tmp_path_factory):
-    try:
-        with snmpd_agent(None, tmpdir=tmp_path_factory.mktemp("snmpd")) as agent:
-            yield agent
-    except AgentUnavailable as exc:
-        pytest.skip(str(exc))
 
 
 @pytest.fixture
