@@ -224,36 +224,29 @@ def _acting_user():
     return user if user is not None and getattr(user, "is_authenticated", False) else None
 
 
-def _profile_post_save(sender, instance, created, raw=False, **kwargs):
-    if raw:
-        return
-    changes = _changes(instance, _PROFILE_FIELDS, created)
+def _audit_account_change(kind, fields, instance, user, created) -> None:
+    """One audit row for a saved profile or user whose audited fields changed."""
+    changes = _changes(instance, fields, created)
     if changes:
         actor = _acting_user()
         audit(
-            AuditKind.ROLE_CHANGE,
+            kind,
             user=actor,
             user_name=actor.get_username() if actor else "",
-            subject=instance.user.get_username(),
-            subject_id=instance.user_id,
+            subject=user.get_username(),
+            subject_id=user.pk,
             changes=changes,
         )
+
+
+def _profile_post_save(sender, instance, created, raw=False, **kwargs):
+    if not raw:
+        _audit_account_change(AuditKind.ROLE_CHANGE, _PROFILE_FIELDS, instance, instance.user, created)
 
 
 def _user_post_save(sender, instance, created, raw=False, **kwargs):
-    if raw:
-        return
-    changes = _changes(instance, _USER_FIELDS, created)
-    if changes:
-        actor = _acting_user()
-        audit(
-            AuditKind.PERMISSION_CHANGE,
-            user=actor,
-            user_name=actor.get_username() if actor else "",
-            subject=instance.get_username(),
-            subject_id=instance.pk,
-            changes=changes,
-        )
+    if not raw:
+        _audit_account_change(AuditKind.PERMISSION_CHANGE, _USER_FIELDS, instance, instance, created)
 
 
 def _user_perms_changed(sender, instance, action, pk_set, model=None, **kwargs):

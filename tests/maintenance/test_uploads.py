@@ -19,7 +19,7 @@ from maintenance import services, uploads
 from maintenance.models import CorrectiveAction
 from tests.assets.ui_fixtures import client_for, text
 from tests.maintenance.conftest import docx_bytes, png, png_bytes, upload
-from tests.tablet.world import open_ticket, seed_sla_policies
+from tests.tablet.world import action_payload, open_ticket, seed_sla_policies
 
 
 def en(user):
@@ -156,19 +156,8 @@ def assigned(head, tech, school, lab, asset):
     return open_ticket(head=head, tech=tech, school=school, location=lab, assets=[asset])
 
 
-def action_payload(asset, photo):
-    return {
-        "action_type": "part_replacement",
-        "outcome": "done",
-        "asset": asset.pk,
-        "started_at": "2026-03-01T08:00:00.000Z",
-        "duration_minutes": "45",
-        "notes": "Replaced the RAM",
-        "part": [""],
-        "quantity": [""],
-        "idempotency_key": "9b4e28ba-2fa1-11d2-883f-0016d3cca427",
-        "photo": photo,
-    }
+def photo_action(asset, photo):
+    return action_payload(asset, idempotency_key="9b4e28ba-2fa1-11d2-883f-0016d3cca427", photo=photo)
 
 
 @pytest.mark.parametrize(
@@ -182,7 +171,7 @@ def action_payload(asset, photo):
 )
 def test_the_tablet_refuses_a_photo_that_is_not_one_naming_the_photo_field(tech, assigned, asset, name, content):
     r = client_for(tech).post(
-        reverse("tablet:action", args=[assigned.pk]), action_payload(asset, upload(name, content)),
+        reverse("tablet:action", args=[assigned.pk]), photo_action(asset, upload(name, content)),
         HTTP_ACCEPT="application/json",
     )  # fmt: skip
     assert r.status_code == 400, r.content
@@ -194,7 +183,7 @@ def test_the_tablet_refuses_a_photo_that_is_not_one_naming_the_photo_field(tech,
 def test_the_tablet_photo_name_is_cleaned(tech, assigned, asset):
     r = client_for(tech).post(
         reverse("tablet:action", args=[assigned.pk]),
-        action_payload(asset, upload("../../lab\u202egpj.png", image_bytes("PNG"))),
+        photo_action(asset, upload("../../lab\u202egpj.png", image_bytes("PNG"))),
         HTTP_ACCEPT="application/json",
     )
     assert r.status_code == 201, r.content

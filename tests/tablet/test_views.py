@@ -24,7 +24,7 @@ from maintenance.models import CorrectiveAction, SparePart, TechnicalReport, Tic
 from tests.assets.ui_fixtures import far_school
 from tests.factories import make_user
 from tests.maintenance.conftest import png_bytes
-from tests.tablet.world import client_for, open_ticket
+from tests.tablet.world import action_payload, client_for, open_ticket
 
 S = TicketStatus
 pytestmark = pytest.mark.django_db
@@ -244,21 +244,6 @@ def test_a_stale_version_is_explained_and_shows_the_current_state(head, tech, ti
 
 
 # --------------------------------------------------------------------------- corrective actions
-
-
-def action_payload(asset, **extra):
-    data = {
-        "action_type": "part_replacement",
-        "outcome": "done",
-        "asset": asset.pk,
-        "started_at": "2026-03-01T08:00:00.000Z",
-        "duration_minutes": "45",
-        "notes": "Replaced the RAM",
-        "part": [""],
-        "quantity": [""],
-    }
-    data.update(extra)
-    return data
 
 
 def post_json(client, url, data):

@@ -49,3 +49,19 @@ def client_for(user, language: str = "en") -> Client:
     client.force_login(user)
     client.cookies["django_language"] = language
     return client
+
+
+def action_payload(asset, **extra):
+    """The form fields of a corrective action from the tablet; `extra` adds or overrides fields."""
+    data = {
+        "action_type": "part_replacement",
+        "outcome": "done",
+        "asset": asset.pk,
+        "started_at": "2026-03-01T08:00:00.000Z",
+        "duration_minutes": "45",
+        "notes": "Replaced the RAM",
+        "part": [""],
+        "quantity": [""],
+    }
+    data.update(extra)
+    return data
