@@ -97,7 +97,9 @@ def no_serious_axe_violations(page, where: str):
 
 
 def wait_for_service_worker(page):
-    page.wait_for_function("() => navigator.serviceWorker && navigator.serviceWorker.controller !== null", timeout=15_000)
+    page.wait_for_function(
+        "() => navigator.serviceWorker && navigator.serviceWorker.controller !== null", timeout=15_000
+    )
 
 
 def outbox_count(page):
