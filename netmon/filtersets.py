@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import django_filters
+from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -34,12 +35,19 @@ class TargetFilterSet(SearchFilterSet):
         fields = ["status", "role", "school", "enabled", "credential"]
 
 
+class AddressFilter(django_filters.CharFilter):
+    """An exact IPv4 or IPv6 address: anything else is a 400 naming the field (PostgreSQL's inet
+    column would refuse it with a server error)."""
+
+    field_class = forms.GenericIPAddressField
+
+
 class TargetApiFilterSet(TargetFilterSet):
     """The API's filters add the ones that would be long dropdowns on a page."""
 
     asset = django_filters.NumberFilter(field_name="asset_id", label=_("Asset"))
     parent = django_filters.NumberFilter(field_name="parent_id", label=_("Parent"))
-    address = django_filters.CharFilter(label=_("Address"))
+    address = AddressFilter(label=_("Address"))
 
 
 class OutageFilterSet(SearchFilterSet):

@@ -257,6 +257,13 @@ def test_targets_carry_their_checks_and_filter_by_status(world, head):
     assert head.get("/api/targets/", {"q": "127.0.0.12"}).json()["count"] == 1
 
 
+def test_the_address_filter_takes_an_address_and_refuses_anything_else_naming_it(world, head):
+    address = world["target"].address
+    assert [t["id"] for t in head.get("/api/targets/", {"address": address}).json()["results"]] == [world["target"].pk]
+    r = head.get("/api/targets/", {"address": "\U00033f22\u00a7"}, HTTP_ACCEPT_LANGUAGE="en")  # found by schemathesis
+    assert r.status_code == 400 and "address" in r.json(), r.content
+
+
 # --------------------------------------------------------------------------- outages
 
 
