@@ -108,7 +108,12 @@ def _labels(choices, values: pd.Series) -> pd.Series:
 
 def _local_naive_list(values: pd.Series) -> list:
     """UTC timestamps as naive local datetimes to the minute (None for missing), converted as a column."""
-    local = pd.to_datetime(values, utc=True).dt.tz_convert(timezone.get_default_timezone()).dt.tz_localize(None)
+    # cache=False: the cache's look for repeated values iterates the column as Timestamps, one by one
+    local = (
+        pd.to_datetime(values, utc=True, cache=False)
+        .dt.tz_convert(timezone.get_default_timezone())
+        .dt.tz_localize(None)
+    )
     # numpy turns datetime64[us] into datetime objects (NaT into None) in C
     return local.dt.floor("min").to_numpy(dtype="datetime64[us]").astype(object).tolist()
 
@@ -685,7 +690,12 @@ def _action_register(actions: pd.DataFrame, parts: pd.DataFrame, school_names, t
     if len(parts):
         ordered = parts.sort_values(["action_id", "part_code"])
         items = ordered["part_code"].astype(str) + " × " + ordered["quantity"].astype(str)
-        listed = items.groupby(ordered["action_id"], sort=False).agg(_list_separator().join).to_dict()
+        # joined in plain Python: a groupby's agg(str.join) takes pandas' slow path, a Series per action
+        per_action: dict = {}
+        for action_id, item in zip(ordered["action_id"].tolist(), items.tolist(), strict=True):
+            per_action.setdefault(action_id, []).append(item)
+        separator = _list_separator()
+        listed = {action_id: separator.join(found) for action_id, found in per_action.items()}
         # money in whole thousandths (fils): sums of integers are exact
         mils = ordered["cost"].map(lambda c: int(c * 1000)).astype("int64")
         costs = (mils.groupby(ordered["action_id"], sort=False).sum() / 1000.0).to_dict()

@@ -71,7 +71,8 @@ def build_history(
         )
     opened = pd.DataFrame({"ticket_id": tickets["id"], "at": tickets["opened_at"], "seq": -1, "status": S.NEW})
     changes = pd.concat([opened, changes, *extra], ignore_index=True)
-    changes["at"] = pd.to_datetime(changes["at"], utc=True)
+    # cache=False: the cache's look for repeated values iterates the column as Timestamps, one by one
+    changes["at"] = pd.to_datetime(changes["at"], utc=True, cache=False)
     changes["seq"] = changes["seq"].astype(np.int64)
     # A change stamped before the opening counts from the opening (as maintenance.sla reads it).
     opened_at = tickets["opened_at"].reindex(changes["ticket_id"])
@@ -100,7 +101,7 @@ def build_history(
     )
     responded = candidates.min(axis=1)
     tickets["responded_at"] = pd.to_datetime(
-        responded.where(responded >= tickets["opened_at"], tickets["opened_at"]), utc=True
+        responded.where(responded >= tickets["opened_at"], tickets["opened_at"]), utc=True, cache=False
     )
     tickets.loc[responded.isna(), "responded_at"] = pd.NaT
     return TicketHistory(tickets=tickets, changes=changes, calendars=calendars)

@@ -16,7 +16,18 @@ from typing import Any
 import pandas as pd
 from django.contrib.auth import get_user_model
 from django.db import connection, connections
-from django.db.models import DecimalField, ExpressionWrapper, F, Min, Q, QuerySet, Sum, TextField
+from django.db.models import (
+    DateTimeField,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    Func,
+    Min,
+    Q,
+    QuerySet,
+    Sum,
+    TextField,
+)
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
 
@@ -121,10 +132,19 @@ def relevant_tickets(scope: Scope, *, since: dt.datetime, until: dt.datetime) ->
     """Tickets that matter to a report over [since, until): opened before `until` and not closed before `since`.
 
     CLOSED is final, so a ticket closed before `since` can change nothing in the period.
+
+    The rows come through `maint_ticket_closed` (the open ones, then those closed since `since`: a few
+    quarters' worth). `opened_at < until` is almost every ticket for a recent quarter, yet SQLite's
+    planner prefers its index to the two-index OR and walks the whole table that way (0.28 s against
+    0.07 s at 100,000 tickets, bench/reports.py); on SQLite the condition is therefore written on
+    `+opened_at` (unary plus: the same value, not indexable), so only the OR is left for the index.
+    PostgreSQL plans the OR through `maint_ticket_closed` by itself (tests/integration/test_pg_plans.py).
     """
-    return scope.apply(Ticket.objects.all()).filter(
-        Q(closed_at__isnull=True) | Q(closed_at__gte=since), opened_at__lt=until
-    )
+    tickets = scope.apply(Ticket.objects.all()).filter(Q(closed_at__isnull=True) | Q(closed_at__gte=since))
+    if connection.vendor == "sqlite":
+        opened = Func(F("opened_at"), template="+%(expressions)s", output_field=DateTimeField())
+        return tickets.alias(opened_unindexed=opened).filter(opened_unindexed__lt=until)
+    return tickets.filter(opened_at__lt=until)
 
 
 TICKET_COLUMNS = [
