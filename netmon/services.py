@@ -593,8 +593,18 @@ def _floor(at: datetime, res: int) -> datetime:
 
 
 def rollup_samples(now: datetime, *, lookback: timedelta = timedelta(hours=2)) -> int:
-    """Summarise raw samples into 5-minute buckets and 5-minute ones into hours, for the
-    complete buckets of the last `lookback` (re-running is harmless: rows are upserted)."""
+    """Summarise raw samples into 5-minute buckets and 5-minute ones into hours: the complete buckets from
+    the last one already rolled up (its high-water mark, read from the roll-up table per resolution) to `now`.
+
+    Each run does only new work: it redoes the last bucket it rolled (samples the poller wrote late land
+    there) and adds the buckets completed since. A run that was missed or comes late catches up from the
+    mark; `lookback` bounds how far back that goes (and serves the first run, with no mark yet). A mark
+    outside [now - lookback, now) — older, or ahead after the clock stepped back — counts as none.
+    Re-running is harmless: rows are upserted.
+
+    The hourly step needs no mark of the 5-minute step: the last rolled hour's 5-minute rows are all
+    there once it is rolled, so the 5-minute step never rewrites a bucket before the last rolled hour,
+    and redoing that hour takes any late sample in."""
     from django.db import connection
 
     written = 0
@@ -604,9 +614,14 @@ def rollup_samples(now: datetime, *, lookback: timedelta = timedelta(hours=2)) -
     )
     for source, res, weighted, weight, low, high in steps:
         until = _floor(now, res)
-        since = _floor(now - lookback, res)
+        floor = _floor(now - lookback, res)
         col = "at" if source == "netmon_sample" else "bucket"
-        where = f"{col} >= %s AND {col} < %s" + ("" if source == "netmon_sample" else " AND resolution_s = 300")
+        # The mark in the same statement: one round trip, and the INSERT stays the run's first statement.
+        mark = (
+            f"COALESCE((SELECT MAX(bucket) FROM netmon_samplerollup WHERE resolution_s = {res} "
+            "AND bucket >= %s AND bucket < %s), %s)"
+        )
+        where = f"{col} >= {mark} AND {col} < %s" + ("" if source == "netmon_sample" else " AND resolution_s = 300")
         sql = f"""
             INSERT INTO netmon_samplerollup (target_id, metric, resolution_s, bucket, count, avg, min, max)
             SELECT target_id, metric, {res}, {_bucket(col, res)}, SUM({weight}), SUM({weighted}) / SUM({weight}),
@@ -618,7 +633,8 @@ def rollup_samples(now: datetime, *, lookback: timedelta = timedelta(hours=2)) -
         """
         with connection.cursor() as cursor:
             adapt = connection.ops.adapt_datetimefield_value
-            cursor.execute(sql, [adapt(since), adapt(until)])
+            since, until = adapt(floor), adapt(until)
+            cursor.execute(sql, [since, until, since, until])
             written += max(cursor.rowcount, 0)
     return written
 
