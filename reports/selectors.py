@@ -300,10 +300,24 @@ def outage_frame(scope: Scope, *, since: dt.datetime, until: dt.datetime) -> pd.
         .order_by()
     )
     rows = _with_text_dates(rows, "start", "end").values_list(
-        "id", "target_id", "check_name", "context", _name("start"), _name("end"), "ticket_id", "ticket__number"
+        "id", "target_id", "check_name", "context", _name("start"), _name("end"), "ticket_id"
     )
-    frame = _frame(rows, ["id", "target_id", "check_name", "context", "start", "end", "ticket_id", "ticket_number"])
+    frame = _frame(rows, ["id", "target_id", "check_name", "context", "start", "end", "ticket_id"])
+    # The ticket numbers in a second query, by primary key: joining the outages to the tickets
+    # made PostgreSQL hash the whole ticket table (bench/RESULTS.md) for the few outages that opened one.
+    numbers = ticket_numbers(frame["ticket_id"])
+    frame["ticket_number"] = pd.Series(
+        [numbers.get(int(i)) if pd.notna(i) else None for i in frame["ticket_id"]], index=frame.index, dtype=object
+    )
     return _utc(frame, "start", "end")
+
+
+def ticket_numbers(ticket_ids) -> dict[int, str]:
+    """{ticket id: number} of the given ticket ids (None and NaN skipped), read by primary key."""
+    numbers: dict[int, str] = {}
+    for chunk in _chunks(ticket_ids):
+        numbers.update(Ticket.objects.filter(pk__in=chunk).order_by().values_list("pk", "number"))
+    return numbers
 
 
 # --------------------------------------------------------------------------- corrective actions and parts
