@@ -20,7 +20,9 @@ import math
 import time
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth import signals as auth_signals
+from django.contrib.auth.backends import ModelBackend
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db.models import signals as model_signals
@@ -278,3 +280,15 @@ def connect_signals() -> None:
     model_signals.post_save.connect(_user_post_save, sender=user_model, dispatch_uid="core.security.u2")
     for through in (user_model.groups.through, user_model.user_permissions.through):
         model_signals.m2m_changed.connect(_user_perms_changed, sender=through, dispatch_uid=f"core.security.{through}")
+
+
+class ProfileModelBackend(ModelBackend):
+    """Django's ModelBackend, reading the signed-in user with their profile (role, school, directorate) in one
+    query: every page and API call asks for the role right after the user."""
+
+    def get_user(self, user_id):
+        try:
+            user = get_user_model()._default_manager.select_related("profile").get(pk=user_id)
+        except get_user_model().DoesNotExist:
+            return None
+        return user if self.user_can_authenticate(user) else None

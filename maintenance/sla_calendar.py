@@ -8,6 +8,7 @@ directorate's to its schools and its office, a school's only to that school.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable
 
 from django.db.models import Q
@@ -51,22 +52,25 @@ def work_calendar(
     A school brings its own working days and hours; an office keeps the defaults of a
     school (Sunday–Thursday, 07:30–14:30) — the same defaults `School` starts with.
     """
-    ranges = [(h.start_date, h.end_date) for h in holidays if holiday_applies(h, school, directorate)]
+    ranges = tuple((h.start_date, h.end_date) for h in holidays if holiday_applies(h, school, directorate))
     tz = timezone.get_default_timezone()
     if school is None:
-        return WorkCalendar(
-            tz=tz,
-            working_days=frozenset(DEFAULT_WORKING_DAYS),
-            day_start=School._meta.get_field("day_start").default,
-            day_end=School._meta.get_field("day_end").default,
-            holidays=holiday_dates(ranges),
+        return _calendar(
+            tz,
+            frozenset(DEFAULT_WORKING_DAYS),
+            School._meta.get_field("day_start").default,
+            School._meta.get_field("day_end").default,
+            ranges,
         )
+    return _calendar(tz, frozenset(school.working_days), school.day_start, school.day_end, ranges)
+
+
+@functools.lru_cache(maxsize=256)
+def _calendar(tz, working_days: frozenset[int], day_start: dt.time, day_end: dt.time, ranges: tuple) -> WorkCalendar:
+    """One calendar per distinct definition: most schools share one, and a page of tickets reads dozens of schools
+    (a calendar is immutable, and this is a pure function of its arguments)."""
     return WorkCalendar(
-        tz=tz,
-        working_days=frozenset(school.working_days),
-        day_start=school.day_start,
-        day_end=school.day_end,
-        holidays=holiday_dates(ranges),
+        tz=tz, working_days=working_days, day_start=day_start, day_end=day_end, holidays=holiday_dates(ranges)
     )
 
 

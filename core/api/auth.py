@@ -38,7 +38,7 @@ class ApiTokenAuthentication(BaseAuthentication):
             key = parts[1].decode()
         except UnicodeError:
             raise exceptions.AuthenticationFailed(_("Invalid token header.")) from None
-        token = ApiToken.objects.select_related("user").filter(key_hash=services.hash_api_key(key)).first()
+        token = ApiToken.objects.select_related("user__profile").filter(key_hash=services.hash_api_key(key)).first()
         now = timezone.now()
         if token is None or not token.is_usable(now):
             raise exceptions.AuthenticationFailed(_("Invalid, expired or revoked token."))

@@ -54,14 +54,23 @@ class TicketViewSet(ConflictAwareMixin, ScopedModelViewSet):
     # (PUT is open only for the technical report, /report/).
     http_method_names = ["get", "post", "patch", "put", "head", "options"]
 
-    def get_queryset(self):
-        if roles.user_role(self.request.user) == roles.Role.SCHOOL_STAFF:
-            # The timeline as the ticket page shows school staff: internal notes are the department's.
-            self.queryset = selectors.ticket_api_list(public_only=True)
-        return super().get_queryset()
-
     def update(self, request, *args, **kwargs):
         raise MethodNotAllowed(request.method)
+
+    def _with_relations(self, tickets):
+        # The timeline as the ticket page shows school staff: internal notes are the department's.
+        public_only = roles.user_role(self.request.user) == roles.Role.SCHOOL_STAFF
+        return selectors.with_api_relations(tickets, public_only=public_only)
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        return page if page is None else self._with_relations(page)
+
+    def get_object(self):
+        ticket = super().get_object()
+        if self.action == "retrieve":
+            self._with_relations([ticket])
+        return ticket
 
     def _detail(self, ticket: Ticket) -> dict:
         fresh = self.get_queryset().filter(pk=ticket.pk).first()
@@ -69,6 +78,7 @@ class TicketViewSet(ConflictAwareMixin, ScopedModelViewSet):
             # Just created outside the creator's own scope (e.g. no school): answer with what was stored,
             # not a 500 after the ticket was saved.
             fresh = self.queryset.get(pk=ticket.pk)
+        self._with_relations([fresh])
         return serializers.TicketSerializer(fresh, context=self.get_serializer_context()).data
 
     def create(self, request, *args, **kwargs):

@@ -214,7 +214,7 @@ class FieldVisitViewSet(ScopedModelViewSet):
         ticket = visit_services.finding_open_ticket(
             finding=finding, by=request.user, priority=incoming.validated_data["priority"]
         )
-        fresh = selectors.ticket_api_list().get(pk=ticket.pk)
+        fresh = selectors.with_api_relations([selectors.ticket_api_list().get(pk=ticket.pk)])[0]
         return Response(TicketSerializer(fresh, context=self.get_serializer_context()).data, status=201)
 
     @extend_schema(request=CancelSerializer, responses={200: VisitSerializer})

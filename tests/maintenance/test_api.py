@@ -43,3 +43,39 @@ def test_school_staff_see_their_schools_tickets_only(world, api_for):
     assert staff.get(f"/api/tickets/{world['other_ticket'].pk}/").status_code == 404
     viewer = api_for(world["users"][Role.VIEWER])
     assert viewer.get("/api/tickets/").json()["count"] == 2
+
+
+def test_the_list_shows_each_ticket_as_its_own_page_does_in_the_same_queries_for_2_or_12(
+    world, api_for, django_assert_max_num_queries
+):
+    from django.utils import timezone
+
+    from maintenance import services
+
+    head_user = world["users"][Role.IT_HEAD]
+    head = api_for(head_user)
+    with django_assert_max_num_queries(30) as few:
+        listed = head.get("/api/tickets/").json()["results"]
+    queries = len(few.captured_queries)  # before the next request resets the log
+    for ticket in listed:
+        assert _at_rest(head.get(f"/api/tickets/{ticket['id']}/").json()) == _at_rest(ticket)
+    for n in range(10):  # more tickets, each with its asset and a timeline of two entries
+        ticket = services.ticket_create(
+            opened_at=timezone.now(), assets=[world["target"].asset], author=head_user, title=f"t{n}",
+            category="network", source="phone", school=world["school"],
+        )  # fmt: skip
+        services.ticket_comment(ticket=ticket, by=head_user, text=f"note {n}", public=n % 2 == 0)
+    with django_assert_max_num_queries(queries):
+        listed = head.get("/api/tickets/").json()["results"]
+    assert len(listed) == 12
+    for ticket in listed:
+        assert _at_rest(head.get(f"/api/tickets/{ticket['id']}/").json()) == _at_rest(ticket)
+    noted = [t for t in listed if t["title"].startswith("t")]
+    assert all(t["entries"][-1]["kind"] == "comment" and t["entries"][-1]["text"].startswith("note") for t in noted)
+    assert all(t["assets"] == [world["target"].asset_id] for t in noted)
+
+
+def _at_rest(ticket: dict) -> dict:
+    """A ticket's representation without what moves with the clock (the SLA clocks' remaining time)."""
+    sla = {name: (clock["state"], clock["due_at"]) for name, clock in ticket["sla"].items()}
+    return {**ticket, "sla": sla}
