@@ -1,7 +1,8 @@
 """Web latency under load: the technician's queue, the asset list and the ticket API, against gunicorn.
 
     python -m bench.web --db sqlite|postgres [--tickets 100000] [--actions 500000] [--assets 20000]
-                        [--clients 20] [--requests 600] [--seconds 60] [--workers 4] [--threads 2]
+                        [--clients 20] [--think 1.0] [--requests 600] [--seconds 60]
+                        [--capacity-requests 300] [--workers 4] [--threads 2]
 
 One database per run, thrown away at the end: SQLite in a temporary directory, or a PostgreSQL
 database `siyana_bench_web_<pid>` created on 127.0.0.1:5432 and dropped. It is migrated and filled by
@@ -13,8 +14,13 @@ The pages are read as a real technician: the one whose number of open tickets (a
 neither resolved nor closed) is the median of the 40 — a session cookie for the pages, a token for
 the API. Each page in turn gets `--clients` threads (stdlib `http.client`, one keep-alive
 connection each) that GET it until `--requests` responses have come back or `--seconds` have
-passed, after a warm-up of one request per client. Latency is from sending the request to the
-last byte of the body. gunicorn (`gthread`) listens on 127.0.0.1 only.
+passed, after a warm-up of one request per client; after each answer a client pauses between half
+and one and a half `--think` seconds (people read what they asked for: a technician's tablet asks
+every 30 s by itself, and one tapping every second is several times a busy person's pace). Then,
+apart, the same clients without any pause for `--capacity-requests` answers: the most the server
+answers per second (with no pause, 20 clients keep 20 requests waiting, so their latency is 20 ÷
+that rate). Latency is from sending the request to the last byte of the body. gunicorn
+(`gthread`) listens on 127.0.0.1 only.
 
 Apart from the load, each page is requested once in this process through Django's test client
 with the queries captured: their number per page finds N+1s. Prints one JSON object.
@@ -26,6 +32,7 @@ import argparse
 import http.client
 import json
 import os
+import random
 import secrets
 import shutil
 import signal
@@ -95,7 +102,8 @@ def populate(tickets: int, actions: int, assets: int) -> dict:
     t0 = time.perf_counter()
     rows = reports._populate(tickets, actions, n_assets=assets, n_targets=min(3000, assets))
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+        # PostgreSQL: what autovacuum leaves a table in (the visibility map lets a count read the index alone).
+        cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
     return {"rows": rows, "populate_s": time.perf_counter() - t0}
 
 
@@ -401,8 +409,10 @@ def percentile(values: list[float], p: float) -> float | None:
     return ordered[k]
 
 
-def load(server: Gunicorn, path: str, headers: dict, clients: int, requests: int, seconds: float) -> dict:
-    """`clients` threads GET `path` over keep-alive connections until `requests` answers or `seconds`."""
+def load(server: Gunicorn, path: str, headers: dict, clients: int, requests: int, seconds: float,
+         think: float = 0.0) -> dict:  # fmt: skip
+    """`clients` threads GET `path` over keep-alive connections until `requests` answers or `seconds`; after each
+    answer a client pauses a random time, uniform between half and one and a half `think` seconds (0: none)."""
     lock = threading.Lock()
     latencies: list[float] = []
     statuses: dict[str, int] = {}
@@ -415,8 +425,9 @@ def load(server: Gunicorn, path: str, headers: dict, clients: int, requests: int
 
     start = threading.Barrier(clients + 1, action=started)
 
-    def client() -> None:
+    def client(seed: int) -> None:
         nonlocal issued
+        pause = random.Random(seed)
         conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=REQUEST_TIMEOUT_S)
         try:
             _get(server.port, path, headers, conn)  # warm-up: the connection, the worker's first request
@@ -439,6 +450,9 @@ def load(server: Gunicorn, path: str, headers: dict, clients: int, requests: int
                 with lock:
                     latencies.append(elapsed)
                     statuses[str(status)] = statuses.get(str(status), 0) + 1
+                if think:
+                    left = max(0.0, deadline["at"] - time.monotonic())
+                    time.sleep(min(pause.uniform(0.5 * think, 1.5 * think), left))
         except threading.BrokenBarrierError:
             pass
         except (OSError, http.client.HTTPException) as exc:
@@ -448,7 +462,7 @@ def load(server: Gunicorn, path: str, headers: dict, clients: int, requests: int
         finally:
             conn.close()
 
-    threads = [threading.Thread(target=client, daemon=True) for _ in range(clients)]
+    threads = [threading.Thread(target=client, args=(seed,), daemon=True) for seed in range(clients)]
     for t in threads:
         t.start()
     try:
@@ -524,7 +538,9 @@ def run(args: argparse.Namespace) -> dict:
             "queries": queries,
             "storage": stored,
             "server": {"workers": args.workers, "threads": args.threads, "worker_class": "gthread"},
+            "think_s": args.think,
             "pages": {},
+            "capacity": {},
         }
         headers = {
             "session": {"Cookie": creds["cookie"], "Accept-Language": "ar"},
@@ -533,10 +549,15 @@ def run(args: argparse.Namespace) -> dict:
         with Gunicorn(env, args.workers, args.threads, work / "gunicorn.log") as server:
             out["server"]["rss_idle_kb"] = server.rss_kb()
             for key, path, auth in PAGES:
-                out["pages"][key] = load(server, path, headers[auth], args.clients, args.requests, args.seconds)
-                page = out["pages"][key]
+                page = load(server, path, headers[auth], args.clients, args.requests, args.seconds, args.think)
+                out["pages"][key] = page
                 print(f"web {args.db} {key}: p95 {page['p95_ms']} ms, {page['errors']} errors", file=sys.stderr,
                       flush=True)  # fmt: skip
+            for key, path, auth in PAGES if args.capacity_requests else ():
+                page = load(server, path, headers[auth], args.clients, args.capacity_requests, args.seconds)
+                out["capacity"][key] = page
+                print(f"web {args.db} {key} without pauses: {page['per_s']:.1f}/s, p95 {page['p95_ms']} ms",
+                      file=sys.stderr, flush=True)  # fmt: skip
         out["maxrss_kb"] = maxrss_kb()
         return out
     finally:
@@ -568,6 +589,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--actions", type=int, default=500_000)
     parser.add_argument("--assets", type=int, default=20_000)
     parser.add_argument("--clients", type=int, default=20, help="concurrent clients (threads)")
+    parser.add_argument("--think", type=float, default=1.0, help="a client's mean pause after each answer, seconds")
+    parser.add_argument("--capacity-requests", type=int, default=300,
+                        help="answers per page with no pause (the server's capacity); 0: not measured")  # fmt: skip
     parser.add_argument("--requests", type=int, default=600, help="measured requests per page")
     parser.add_argument("--seconds", type=float, default=60, help="time limit per page")
     parser.add_argument("--samples", type=int, default=200_000, help="raw sample rows for bytes per row")
@@ -578,6 +602,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--tickets 100..200000, --actions 0..1000000, --assets 0..100000")
     if not (1 <= args.clients <= 64 and 1 <= args.requests <= 10_000 and 1 <= args.seconds <= 300):
         parser.error("--clients 1..64, --requests 1..10000, --seconds 1..300")
+    if not (0 <= args.think <= 60 and 0 <= args.capacity_requests <= 10_000):
+        parser.error("--think 0..60, --capacity-requests 0..10000")
     if not 1_000 <= args.samples <= 2_000_000:
         parser.error("--samples 1000..2000000")
     if not (1 <= args.workers <= 16 and 1 <= args.threads <= 16):

@@ -154,7 +154,7 @@ def _column_getter(attname: str, represent):
 
 
 def _key_getter(field):
-    key, represent = field.source_attrs[0], field.to_representation
+    key, represent = field.source_attrs[0], _representer(field)
 
     def get(instance):
         value = instance.get(key, _SKIP) if isinstance(instance, dict) else _SKIP
