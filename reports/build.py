@@ -130,13 +130,22 @@ def _hours(seconds) -> float | None:
     return float(seconds) / 3600.0
 
 
-def _table(key, title, sheet, columns, rows, *, section, note="", row_kinds=None, row_keys=None) -> Table:
-    """A table with every value rounded as its column (or row) says."""
+def _table(
+    key, title, sheet, columns, rows, *, section, note="", row_kinds=None, row_keys=None, by_column=None
+) -> Table:
+    """A table with every value rounded as its column (or row) says.
+
+    The big tables give their values `by_column` (one sequence per column, `rows` None): rounded a column
+    at a time and zipped into rows once, with no rows built first only to be taken apart again."""
     table = Table(
         key=key, title=str(title), sheet=str(sheet), columns=columns, section=section, note=str(note),
         row_kinds=list(row_kinds or []), row_keys=list(row_keys or []),
     )  # fmt: skip
-    if table.row_kinds:
+    if by_column is not None:
+        columns_of_values = [round_column(list(values), column.kind)
+                             for values, column in zip(by_column, table.columns, strict=True)]  # fmt: skip
+        table.rows = [list(row) for row in zip(*columns_of_values, strict=True)]
+    elif table.row_kinds:
         table.rows = [[round_value(v, table.kind(r, c)) for c, v in enumerate(row)] for r, row in enumerate(rows)]
     elif rows:
         # column by column: one kind per column, so the big tables (the register) round fast
@@ -216,7 +225,14 @@ def build_report(
     cost["previous"] = selectors.parts_spent(scope, since=previous.start, until=previous.end)
     budget_rows = None
     if include_budget:
-        year_spent = selectors.parts_spent(scope, since=quarter.year_start, until=as_of)
+        # The year so far is the quarters before the previous one, the previous one and this one, each
+        # summed already but the first: read only that (exact sums of exact Decimals, the same total).
+        if previous.start >= quarter.year_start:
+            year_spent = cost["previous"] + cost["current"]
+            if previous.start > quarter.year_start:
+                year_spent += selectors.parts_spent(scope, since=quarter.year_start, until=previous.start)
+        else:  # the first quarter: the year began with it
+            year_spent = cost["current"]
         budget_rows = (selectors.part_budget(quarter.year), cost["current"], year_spent)
 
     tables = report.tables
@@ -700,13 +716,13 @@ def _action_register(actions: pd.DataFrame, parts: pd.DataFrame, school_names, t
         mils = ordered["cost"].map(lambda c: int(c * 1000)).astype("int64")
         costs = (mils.groupby(ordered["action_id"], sort=False).sum() / 1000.0).to_dict()
     actions = actions.sort_values(["started_at", "id"])
-    rows = _rows([
+    values = [
         _local_naive_list(actions["started_at"]), _local_naive_list(actions["ended_at"]), actions["ticket_number"],
         actions["school_id"].map(school_names).fillna(""), actions["asset_tag"].fillna(""),
         actions["technician_id"].map(technicians).fillna(""), _labels(ActionType, actions["action_type"]),
         _labels(ActionOutcome, actions["outcome"]), actions["id"].map(listed).fillna(""),
         actions["id"].map(costs).fillna(0.0),
-    ])  # fmt: skip
+    ]  # fmt: skip
     columns = [
         Column("started", _("Started"), "datetime"),
         Column("ended", _("Ended"), "datetime"),
@@ -722,8 +738,8 @@ def _action_register(actions: pd.DataFrame, parts: pd.DataFrame, school_names, t
     note = _(
         "Every corrective action begun in the quarter, as last corrected (a correction replaces the row it corrects)."
     )
-    return _table("actions", _("Corrective actions register"), _("Corrective actions"), columns, rows,
-                  section="actions", note=note)  # fmt: skip
+    return _table("actions", _("Corrective actions register"), _("Corrective actions"), columns, None,
+                  section="actions", note=note, by_column=values)  # fmt: skip
 
 
 def _parts(parts: pd.DataFrame) -> Table:

@@ -9,6 +9,7 @@ number of queries is fixed whatever the number of tickets (tests/reports check i
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -17,6 +18,7 @@ import pandas as pd
 from django.contrib.auth import get_user_model
 from django.db import connection, connections
 from django.db.models import (
+    BooleanField,
     DateTimeField,
     DecimalField,
     ExpressionWrapper,
@@ -163,9 +165,34 @@ def ticket_frame(tickets: QuerySet) -> pd.DataFrame:
 CHUNK = 10_000
 
 
+def _ids(values) -> list[int]:
+    """The distinct ids among `values` (None and NaN left out), sorted; a column at a time, not a call per value."""
+    series = pd.Series(values, dtype=None if len(values) else "float64")
+    return sorted(set(series[series.notna()].astype("int64").tolist()))
+
+
 def _chunks(ids) -> list[list[int]]:
-    ids = sorted({int(i) for i in ids if pd.notna(i)})
+    ids = _ids(ids)
     return [ids[i : i + CHUNK] for i in range(0, len(ids), CHUNK)]
+
+
+class InIds(Func):
+    """`field IN (ids)` with the ids bound as one parameter: a JSON array read by `json_each` on SQLite, an
+    array (`= ANY`, what PostgreSQL makes of an IN list anyway) on PostgreSQL. The same rows and the same
+    index walk as `field__in=ids`, without Django preparing and the driver binding 10,000 parameters one by
+    one (0.1 s of a quarter's report at 100,000 tickets)."""
+
+    output_field = BooleanField()
+
+    def __init__(self, field: str, ids: list[int]):
+        super().__init__(F(field))
+        self.ids = [int(i) for i in ids]
+
+    def as_sql(self, compiler, connection, **extra):
+        column, params = compiler.compile(self.source_expressions[0])
+        if connection.vendor == "postgresql":
+            return f"{column} = ANY(%s::bigint[])", [*params, self.ids]
+        return f"{column} IN (SELECT value FROM json_each(%s))", [*params, json.dumps(self.ids)]
 
 
 def status_history_frame(ticket_ids) -> pd.DataFrame:
@@ -177,7 +204,7 @@ def status_history_frame(ticket_ids) -> pd.DataFrame:
     frames = []
     for chunk in _chunks(ticket_ids):
         rows = (
-            _with_text_dates(TicketEntry.objects.filter(ticket_id__in=chunk, kind__in=STATUS_ENTRY_KINDS), "at")
+            _with_text_dates(TicketEntry.objects.filter(InIds("ticket_id", chunk), kind__in=STATUS_ENTRY_KINDS), "at")
             .annotate(to_status=KT("data__to"))
             .order_by()
             .values_list("ticket_id", _name("at"), "id", "to_status")
@@ -200,7 +227,7 @@ def staff_reply_frame(ticket_ids) -> pd.DataFrame:
     rows: list = []
     for chunk in _chunks(ticket_ids):
         rows += (
-            TicketEntry.objects.filter(ticket_id__in=chunk, kind=EntryKind.COMMENT, public=True)
+            TicketEntry.objects.filter(InIds("ticket_id", chunk), kind=EntryKind.COMMENT, public=True)
             .filter(staff)
             .order_by()
             .values("ticket_id")
@@ -262,7 +289,7 @@ def holiday_list(since: dt.datetime | dt.date) -> list[Holiday]:
 
 
 def user_names(ids) -> dict[int, str]:
-    ids = sorted({int(i) for i in ids if pd.notna(i)})
+    ids = _ids(ids)
     if not ids:
         return {}
     rows = get_user_model().objects.filter(pk__in=ids).values_list("pk", "username", "first_name", "last_name")
@@ -316,7 +343,7 @@ def ticket_numbers(ticket_ids) -> dict[int, str]:
     """{ticket id: number} of the given ticket ids (None and NaN skipped), read by primary key."""
     numbers: dict[int, str] = {}
     for chunk in _chunks(ticket_ids):
-        numbers.update(Ticket.objects.filter(pk__in=chunk).order_by().values_list("pk", "number"))
+        numbers.update(Ticket.objects.filter(InIds("pk", chunk)).order_by().values_list("pk", "number"))
     return numbers
 
 
@@ -351,7 +378,7 @@ def action_count(scope: Scope, *, since: dt.datetime, until: dt.datetime) -> int
 
 def outage_ticket_actions_frame(outages: QuerySet | None, ticket_ids) -> pd.DataFrame:
     """(ticket_id, action_type, started_at) of the current actions on the tickets the outages opened."""
-    ids = sorted({int(i) for i in ticket_ids if pd.notna(i)})
+    ids = _ids(ticket_ids)
     if not ids:
         return pd.DataFrame(columns=["ticket_id", "action_type", "started_at"])
     # The ids are bounded by the outages of two quarters; chunk them below SQLite's variable limit.
