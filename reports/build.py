@@ -144,14 +144,14 @@ def _table(
     if by_column is not None:
         columns_of_values = [round_column(list(values), column.kind)
                              for values, column in zip(by_column, table.columns, strict=True)]  # fmt: skip
-        table.rows = [list(row) for row in zip(*columns_of_values, strict=True)]
+        table.rows = list(map(list, zip(*columns_of_values, strict=True)))
     elif table.row_kinds:
         table.rows = [[round_value(v, table.kind(r, c)) for c, v in enumerate(row)] for r, row in enumerate(rows)]
     elif rows:
         # column by column: one kind per column, so the big tables (the register) round fast
         columns_of_values = [round_column(list(values), column.kind) for values, column in
                              zip(zip(*rows, strict=True), table.columns, strict=True)]  # fmt: skip
-        table.rows = [list(row) for row in zip(*columns_of_values, strict=True)]
+        table.rows = list(map(list, zip(*columns_of_values, strict=True)))
     return table
 
 
