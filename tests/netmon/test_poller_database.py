@@ -23,9 +23,8 @@ from netmon.cycle import Prober
 from netmon.models import Flip, PollerStatus, Target, TargetCheck
 from netmon.scheduler import Heartbeat, StandalonePoller, probe_settings
 from tests.netmon.faults import DatabaseLock, LockAfterProbing, backend_pid, terminate_other_backends
-from tests.netmon.netfixtures import make_target, v2c
+from tests.netmon.netfixtures import silent_snmp_targets
 from tests.netmon.processes import poll_process
-from tests.netmon.test_poller import closed_udp_port
 from tests.netmon.test_poller_process import assert_consistent, finish
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -35,26 +34,9 @@ TARGETS = 12
 
 @pytest.fixture
 def failing(school, lab):
-    credential = v2c()
-    port = closed_udp_port()
-    return [
-        make_target(
-            school,
-            lab,
-            tag=f"AP-{i}",
-            ip=f"127.0.9.{i}",
-            snmp_enabled=True,
-            credential=credential,
-            snmp_port=port,
-            timeout_s=0.3,
-            retries=0,
-            interval_s=10,
-            fail_threshold=2,
-            recover_threshold=2,
-            reboot_enabled=False,
-        )
-        for i in range(1, TARGETS + 1)
-    ]
+    return silent_snmp_targets(
+        school, lab, prefix="AP", subnet="127.0.9", count=TARGETS, timeout_s=0.3, interval_s=10, fail_threshold=2
+    )
 
 
 @pytest.fixture

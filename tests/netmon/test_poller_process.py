@@ -16,9 +16,8 @@ import pytest
 from maintenance.models import Ticket
 from netmon.models import Flip, Outage, PollerStatus, Target, TargetCheck
 from tests.agents import AgentUnavailable, free_udp_port, snmpd_agent
-from tests.netmon.netfixtures import make_target, v2c
+from tests.netmon.netfixtures import silent_snmp_targets
 from tests.netmon.processes import poll_process
-from tests.netmon.test_poller import closed_udp_port
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -27,25 +26,9 @@ TARGETS = 40
 
 @pytest.fixture
 def failing(school, lab):
-    credential = v2c()
-    port = closed_udp_port()
-    return [
-        make_target(
-            school,
-            lab,
-            tag=f"UPS-{i}",
-            ip=f"127.0.7.{i}",
-            snmp_enabled=True,
-            credential=credential,
-            snmp_port=port,
-            timeout_s=0.5,
-            retries=0,
-            fail_threshold=3,
-            recover_threshold=2,
-            reboot_enabled=False,
-        )
-        for i in range(1, TARGETS + 1)
-    ]
+    return silent_snmp_targets(
+        school, lab, prefix="UPS", subnet="127.0.7", count=TARGETS, timeout_s=0.5, fail_threshold=3
+    )
 
 
 def finish(process, timeout=60) -> tuple[int, str]:
