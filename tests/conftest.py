@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from assets.models import (
@@ -120,6 +121,15 @@ def api_for():
         return client
 
     return client_for
+
+
+@pytest.fixture
+def fresh_cache():
+    """The default cache emptied before the test and again after it, so that counters kept in it
+    (sign-in failures, lockouts, rate limits) neither come in from another test nor leave to one."""
+    cache.clear()
+    yield cache
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
+from django.test import Client
 
 from assets.models import Profile
 from core.roles import Role
@@ -14,3 +15,12 @@ def make_user(username: str, role: str | None = Role.IT_HEAD, *, school=None, di
     if role is not None:
         Profile.objects.create(user=user, role=role, school=school, directorate=directorate)
     return user
+
+
+def english(client: Client | None = None) -> Client:
+    """`client` (a new anonymous one if none) with the language cookie set to English, as the
+    language switch leaves it: the pages answer in English instead of the default Arabic."""
+    if client is None:
+        client = Client()
+    client.cookies["django_language"] = "en"
+    return client

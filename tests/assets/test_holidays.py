@@ -12,6 +12,7 @@ from assets.models import Holiday
 from core.models import ObjectChange
 from core.roles import Role
 from tests.assets.ui_fixtures import client_for, text
+from tests.factories import english
 
 pytestmark = pytest.mark.django_db
 
@@ -60,7 +61,7 @@ def test_only_the_it_head_edits_holidays(holidays, users):
 
 def test_the_it_head_adds_edits_and_deletes_a_holiday(holidays, users, school):
     client = client_for(users[Role.IT_HEAD])
-    client.cookies["django_language"] = "en"
+    english(client)
     r = client.post(
         reverse("assets:holiday_add"),
         {"name": "Exams break", "start_date": "2030-06-10", "end_date": "2030-06-01", "school": school.pk},

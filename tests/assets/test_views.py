@@ -19,6 +19,7 @@ from assets.models import Asset, Location, School
 from core.models import JournalEntry, ObjectChange
 from core.roles import Role
 from tests.assets.ui_fixtures import client_for, far_school, select_options, text
+from tests.factories import english
 
 pytestmark = pytest.mark.django_db
 
@@ -356,7 +357,7 @@ def test_editing_an_asset_shows_before_and_after_in_its_history(world):
 
 def test_a_services_validation_error_lands_on_the_form(world):
     client = as_role(world, Role.IT_HEAD)
-    client.cookies["django_language"] = "en"  # the UI speaks the language the user chose
+    english(client)  # the UI speaks the language the user chose
     asset = world["asset"]
     # The same serial for the same manufacturer: the form cannot see it (manufacturer is not on the form), the
     # service's full_clean does, and the page says so.
@@ -451,7 +452,7 @@ def test_a_disposed_asset_offers_no_transition(world):
 
 def test_deleting_a_school_with_assets_shows_why_it_stays(world):
     client = as_role(world, Role.IT_HEAD)
-    client.cookies["django_language"] = "en"  # the UI speaks the language the user chose
+    english(client)  # the UI speaks the language the user chose
     school = world["school"]
     r = client.post(reverse("assets:school_delete", args=[school.pk]))
     assert r.status_code == 409
@@ -633,7 +634,7 @@ def test_the_import_page_runs_the_real_importer_all_or_nothing(world):
     directorate = world["school"].directorate.code
     good = f"code,name_ar,directorate_code\n110099,مدرسة الربيع,{directorate}\n".encode()
     client = as_role(world, Role.IT_HEAD)
-    client.cookies["django_language"] = "en"  # the UI speaks the language the user chose
+    english(client)  # the UI speaks the language the user chose
     r = client.post(
         reverse("assets:import"),
         {"file": SimpleUploadedFile("schools.csv", good), "dry_run": "on"},

@@ -10,6 +10,7 @@ from assets.models import Profile
 from core.models import AuditEvent, AuditKind
 from core.roles import Role
 from core.security import audit
+from tests.factories import english
 
 pytestmark = pytest.mark.django_db
 
@@ -89,7 +90,7 @@ def test_only_the_it_head_reads_the_trail_page_and_it_filters(users):
     assert 'dir="rtl"' in page and "mallory" in page and "tech" in page
     filtered = client.get("/audit/", {"kind": AuditKind.LOGIN_FAILED}).content.decode()
     assert "mallory" in filtered and ">tech<" not in filtered
-    client.cookies["django_language"] = "en"
+    english(client)
     assert "Sign-in failed" in client.get("/audit/").content.decode()
 
 

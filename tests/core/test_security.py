@@ -19,27 +19,19 @@ from django.urls import reverse
 from core import crypto
 from core.models import AuditEvent, AuditKind
 from core.roles import Role
+from tests.factories import english
 from tests.netmon.celery_workers import BROKER_URL, exclusive_redis_db, redis_client
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def _limits(settings):
+def _limits(settings, fresh_cache):
     settings.LOGIN_FAILURE_LIMIT = 3
     settings.LOGIN_FAILURE_LIMIT_PER_ADDRESS = 6
     settings.LOGIN_FAILURE_WINDOW_SECONDS = 600
     settings.LOGIN_LOCKOUT_MINUTES = 15
     settings.TRUSTED_PROXY_COUNT = 0
-    cache.clear()
-    yield
-    cache.clear()
-
-
-def en() -> Client:
-    client = Client()
-    client.cookies["django_language"] = "en"
-    return client
 
 
 def sign_in(client, username, password, ip="192.0.2.10", **extra):
@@ -51,7 +43,7 @@ def signed_in(client) -> bool:
 
 
 def test_three_failures_lock_the_user_name_even_for_the_right_password(users):
-    client = en()
+    client = english()
     for _ in range(2):
         r = sign_in(client, "tech", "wrong")
         assert r.status_code == 200 and "password didn&#x27;t match" in r.content.decode()
@@ -60,7 +52,7 @@ def test_three_failures_lock_the_user_name_even_for_the_right_password(users):
     r = sign_in(client, "tech", "pw-tech")
     assert not signed_in(client) and "locked for 15 minutes" in r.content.decode()
     # from another address too: it is the user name that is locked…
-    other = en()
+    other = english()
     assert "locked" in sign_in(other, "tech", "pw-tech", ip="192.0.2.99").content.decode() and not signed_in(other)
     # …and only that user name.
     sign_in(client, "viewer", "pw-viewer")
@@ -77,7 +69,7 @@ def test_the_lock_message_is_translated(users):
 
 
 def test_the_lock_ends_after_its_minutes(users, settings):
-    client = en()
+    client = english()
     for _ in range(3):
         sign_in(client, "tech", "wrong")
     cache.clear()  # the lock's timeout passing: it lives only in the cache
@@ -86,7 +78,7 @@ def test_the_lock_ends_after_its_minutes(users, settings):
 
 
 def test_a_successful_sign_in_resets_the_user_names_count(users):
-    client = en()
+    client = english()
     for _ in range(2):
         sign_in(client, "tech", "wrong")
     sign_in(client, "tech", "pw-tech")
@@ -99,7 +91,7 @@ def test_a_successful_sign_in_resets_the_user_names_count(users):
 
 
 def test_one_address_trying_many_user_names_is_locked(users):
-    client = en()
+    client = english()
     for i in range(6):
         sign_in(client, f"guess{i}", "wrong", ip="203.0.113.5")
     r = sign_in(client, "viewer", "pw-viewer", ip="203.0.113.5")
@@ -110,7 +102,7 @@ def test_one_address_trying_many_user_names_is_locked(users):
 
 def test_behind_a_proxy_the_address_is_the_trusted_hop(users, settings):
     settings.TRUSTED_PROXY_COUNT = 1
-    client = en()
+    client = english()
     for i in range(6):
         sign_in(client, f"guess{i}", "wrong", ip="10.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.5")
     # the proxy's own address is not what was locked: another client behind it still signs in
@@ -128,11 +120,11 @@ def test_the_api_password_endpoint_counts_and_obeys_the_lock(users):
     assert r.status_code == 429 and int(r["Retry-After"]) > 0
     assert "token" not in r.json()
     # and the web sign-in shares the count
-    assert "locked" in sign_in(en(), "tech", "pw-tech").content.decode()
+    assert "locked" in sign_in(english(), "tech", "pw-tech").content.decode()
 
 
 def test_logins_and_logouts_are_audited(users):
-    client = en()
+    client = english()
     sign_in(client, "tech", "pw-tech", ip="192.0.2.44")
     client.post(reverse("logout"), REMOTE_ADDR="192.0.2.44")
     events = list(AuditEvent.objects.filter(user_name="tech").order_by("pk").values_list("kind", "client_address"))
@@ -162,12 +154,12 @@ def redis_cache(settings):
 
 
 def test_with_redis_the_lock_is_shared_and_expires_by_itself(users, redis_cache):
-    client = en()
+    client = english()
     for _ in range(3):
         sign_in(client, "tech", "wrong")
     locks = [k for k in redis_cache.keys("*") if k.endswith(b":locked")]
     assert len(locks) == 1 and 0 < redis_cache.ttl(locks[0]) <= 15 * 60
-    assert "locked" in sign_in(en(), "tech", "pw-tech").content.decode()
+    assert "locked" in sign_in(english(), "tech", "pw-tech").content.decode()
 
 
 # -- passwords ---------------------------------------------------------------------------------------------
@@ -297,8 +289,8 @@ def test_snmp_secrets_stay_out_of_logs_reprs_and_the_change_log(directorate, cap
 # -- lockout: names, unlocking, the cache down --------------------------------------------------------------
 def test_the_user_name_is_counted_whatever_its_case_and_spaces(users):
     for name in ("Tech", " TECH", "tech "):
-        sign_in(en(), name, "wrong", ip="192.0.2.21")
-    r = sign_in(en(), "tech", "pw-tech", ip="192.0.2.22")
+        sign_in(english(), name, "wrong", ip="192.0.2.21")
+    r = sign_in(english(), "tech", "pw-tech", ip="192.0.2.22")
     assert "locked for 15 minutes" in r.content.decode()
 
 
@@ -313,18 +305,18 @@ def test_a_successful_api_sign_in_clears_the_user_names_count(users):
 
 def test_unlock_lifts_a_user_names_or_an_addresss_lock_and_is_audited(users):
     for _ in range(3):
-        sign_in(en(), "tech", "wrong", ip="192.0.2.31")
-    assert "locked" in sign_in(en(), "tech", "pw-tech", ip="192.0.2.32").content.decode()
+        sign_in(english(), "tech", "wrong", ip="192.0.2.31")
+    assert "locked" in sign_in(english(), "tech", "pw-tech", ip="192.0.2.32").content.decode()
     out = StringIO()
     call_command("unlock", " TECH ", stdout=out)
-    client = en()
+    client = english()
     sign_in(client, "tech", "pw-tech", ip="192.0.2.32")
     assert signed_in(client) and "unlocked TECH" in out.getvalue()
     for n in range(6):
-        sign_in(en(), f"guess{n}", "wrong", ip="192.0.2.33")
-    assert "locked" in sign_in(en(), "viewer", "pw-viewer", ip="192.0.2.33").content.decode()
+        sign_in(english(), f"guess{n}", "wrong", ip="192.0.2.33")
+    assert "locked" in sign_in(english(), "viewer", "pw-viewer", ip="192.0.2.33").content.decode()
     call_command("unlock", "--address", "192.0.2.33", stdout=StringIO())
-    client = en()
+    client = english()
     sign_in(client, "viewer", "pw-viewer", ip="192.0.2.33")
     assert signed_in(client)
     events = AuditEvent.objects.filter(kind=AuditKind.UNLOCK)
@@ -342,9 +334,9 @@ def test_with_the_cache_down_sign_in_works_unlimited_and_the_error_is_logged(use
     down = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:9/15"}}
     with override_settings(CACHES=down):
         for _ in range(4):
-            r = sign_in(en(), "tech", "wrong")
+            r = sign_in(english(), "tech", "wrong")
             assert r.status_code == 200 and "password didn&#x27;t match" in r.content.decode()
-        client = en()
+        client = english()
         assert sign_in(client, "tech", "pw-tech").status_code == 302 and signed_in(client)
         assert Client().post("/api/auth/token/", {"username": "tech", "password": "pw-tech"}).status_code == 200
     assert any(r.levelname == "ERROR" and "cache is unreachable" in r.getMessage() for r in caplog.records)

@@ -16,6 +16,7 @@ from django.utils import timezone
 from core.models import ApiToken, AuditEvent, AuditKind
 from core.roles import Role
 from core.services import issue_api_token, revoke_api_token
+from tests.factories import english
 
 pytestmark = pytest.mark.django_db
 
@@ -133,7 +134,7 @@ def test_the_it_heads_page_issues_a_key_once_and_revokes(users, client):
         assert other.post("/tokens/", {"user": users[role].pk, "name": "mine"}).status_code == 403
     assert Client().get("/tokens/").status_code == 302
     client.force_login(users[Role.IT_HEAD])
-    client.cookies["django_language"] = "en"
+    english(client)
     r = client.post("/tokens/", {"user": users[Role.TECHNICIAN].pk, "name": "inventory sync", "days": "30"})
     assert r.status_code == 200 and r["Cache-Control"].startswith("max-age=0")
     key = re.search(r'id="new-key">(\w+)<', r.content.decode()).group(1)
@@ -163,7 +164,7 @@ def test_a_directorates_it_head_manages_only_the_directorates_tokens(users, scho
     theirs = [issue_api_token(other_head, "theirs"), issue_api_token(root, "root's")]
     mine = issue_api_token(users[Role.SCHOOL_STAFF], "school laptop")  # staff of a school in the directorate
     client.force_login(users[Role.IT_HEAD])
-    client.cookies["django_language"] = "en"
+    english(client)
     page = client.get("/tokens/").content.decode()
     assert mine[:8] in page and not any(key[:8] in page for key in theirs)
     assert f'value="{users[Role.TECHNICIAN].pk}"' in page and f'value="{root.pk}"' not in page

@@ -19,6 +19,7 @@ from assets.models import Asset
 from maintenance import disposal_services, services
 from maintenance.choices import DisposalDecision, DisposalListStatus, Recommendation, TicketStatus
 from maintenance.models import DisposalItem, DisposalList
+from tests.factories import english
 from tests.maintenance.conftest import T0
 
 pytestmark = pytest.mark.django_db
@@ -248,7 +249,7 @@ def en(user):
     from tests.assets.ui_fixtures import client_for
 
     client = client_for(user)
-    client.cookies["django_language"] = "en"
+    english(client)
     return client
 
 

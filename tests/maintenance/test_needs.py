@@ -16,7 +16,7 @@ from maintenance import need_selectors, need_services, visit_services
 from maintenance.choices import NeedStatus, ProjectStatus
 from maintenance.models import Need, Project, StandardAllocation, Visit
 from tests.assets.ui_fixtures import client_for, far_school, text
-from tests.factories import make_user
+from tests.factories import english, make_user
 
 pytestmark = pytest.mark.django_db
 DAY = dt.date(2026, 3, 3)
@@ -24,7 +24,7 @@ DAY = dt.date(2026, 3, 3)
 
 def en(user):
     client = client_for(user)
-    client.cookies["django_language"] = "en"
+    english(client)
     return client
 
 

@@ -20,7 +20,7 @@ from notifications.choices import Channel, MessageStatus
 from notifications.models import Message
 from notifications.services import deliver_due
 from tests.assets.ui_fixtures import client_for
-from tests.factories import make_user
+from tests.factories import english, make_user
 from tests.maintenance.requester import messages, path_of, work_and_resolve
 from tests.notifications.gateway import serving
 
@@ -92,7 +92,7 @@ def test_a_school_request_tells_its_requester_by_email_and_sms_in_the_language_i
 
 def test_the_request_form_records_the_pages_language(staff_with_contacts, school):
     client = client_for(staff_with_contacts)
-    client.cookies["django_language"] = "en"
+    english(client)
     response = client.post(
         reverse("maintenance:ticket_request"),
         {"title": "Projector", "description": "No picture", "category": "device", "type": "fault"},

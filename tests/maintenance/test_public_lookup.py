@@ -10,12 +10,12 @@ import sys
 
 import pytest
 import redis
-from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
 from maintenance import public, services
 from maintenance.choices import TicketStatus
+from tests.factories import english
 from tests.maintenance.conftest import png
 from tests.maintenance.requester import work_and_resolve
 from tests.netmon.celery_workers import BROKER_URL, REDIS_DB, exclusive_redis_db, redis_client
@@ -27,20 +27,11 @@ CSRF_TOKEN = re.compile(r"\b[A-Za-z0-9]{64}\b")  # a masked CSRF token: differs 
 
 
 @pytest.fixture(autouse=True)
-def _fresh_limits(settings):
+def _fresh_limits(settings, fresh_cache):
     settings.PUBLIC_LOOKUP_PER_IP = 10
     settings.PUBLIC_LOOKUP_PER_NUMBER = 5
     settings.PUBLIC_LOOKUP_WINDOW_SECONDS = 600
     settings.TRUSTED_PROXY_COUNT = 0
-    cache.clear()
-    yield
-    cache.clear()
-
-
-def en() -> Client:
-    client = Client()
-    client.cookies["django_language"] = "en"
-    return client
 
 
 def look_up(client: Client, number: str, phone: str, *, ip: str = "198.51.100.7", **extra):
@@ -68,7 +59,7 @@ def test_a_match_shows_status_and_public_entries_and_nothing_internal(ticket, te
     services.attachment_add(ticket=ticket, file=png("public-photo.png"), by=tech, public=True)
     services.attachment_add(ticket=ticket, file=png("internal-photo.png"), by=tech)
     ticket = work_and_resolve(ticket, tech, reply="Reseated the power cable.")
-    client = en()
+    client = english()
     response = look_up(client, ticket.number, "0790000001")
     assert response.status_code == 302 and response["Location"] == f"/track/{ticket.number}/"
     html = page(client.get(response["Location"]))
@@ -106,7 +97,7 @@ def test_a_match_shows_status_and_public_entries_and_nothing_internal(ticket, te
 
 def test_an_unknown_number_and_a_wrong_phone_get_the_same_answer(ticket, new_ticket):
     automatic_like = new_ticket(requester_phone="", title="No phone")  # a ticket with no phone matches nothing
-    client = en()
+    client = english()
     client.get(LOOKUP)
     wrong_phone = look_up(client, ticket.number, "0799999999")
     unknown = look_up(client, "2026-999999", "0790000001")
@@ -142,7 +133,7 @@ def test_phone_and_number_are_compared_normalised(ticket, typed_number, typed_ph
     arabic = ticket.number.translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
     year, seq = ticket.number.split("-")
     typed = typed_number.format(number=ticket.number, arabic_number=arabic, short_number=f"{year}-{int(seq)}")
-    response = look_up(en(), typed, typed_phone)
+    response = look_up(english(), typed, typed_phone)
     assert response.status_code == 302 and response["Location"] == f"/track/{ticket.number}/"
 
 
@@ -157,7 +148,7 @@ def test_phone_matching_rules():
 
 
 def test_too_many_tries_from_one_address_get_429(ticket):
-    client = en()
+    client = english()
     for i in range(10):  # ten numbers: the address's limit, not a number's
         assert look_up(client, f"2026-99990{i}", "0790000009").status_code == 404
     refused = look_up(client, ticket.number, "0790000001")  # even the right phone: the address is spent
@@ -167,7 +158,7 @@ def test_too_many_tries_from_one_address_get_429(ticket):
 
 
 def test_too_many_failed_tries_on_one_number_get_429_from_any_address(ticket):
-    client = en()
+    client = english()
     for i in range(5):
         assert look_up(client, ticket.number, "0799999999", ip=f"203.0.113.{i}").status_code == 404
     refused = look_up(client, ticket.number, "0790000001", ip="203.0.113.200")
@@ -176,7 +167,7 @@ def test_too_many_failed_tries_on_one_number_get_429_from_any_address(ticket):
 
 
 def test_the_requester_may_look_up_their_own_ticket_often(ticket):
-    client = en()
+    client = english()
     for i in range(8):  # successes do not use up the number's allowance (addresses differ: a school's NAT)
         assert look_up(client, ticket.number, "0790000001", ip=f"192.0.2.{i}").status_code == 302
 
@@ -195,7 +186,7 @@ def test_the_429_is_in_arabic_by_default(ticket, settings):
 def test_behind_a_trusted_proxy_the_forwarded_client_counts(ticket, settings):
     settings.TRUSTED_PROXY_COUNT = 1
     settings.PUBLIC_LOOKUP_PER_IP = 2
-    client = en()
+    client = english()
     for i in range(3):  # three clients behind one proxy address: each has its own allowance
         forwarded = f"10.9.9.9, 192.0.2.{i}"  # the first hop is whatever the client claimed
         response = look_up(client, "2026-999997", "0790000009", ip="127.0.0.1", HTTP_X_FORWARDED_FOR=forwarded)
@@ -217,14 +208,14 @@ def test_csrf_is_enforced(ticket):
 
 
 def test_a_badly_typed_number_is_a_form_error_not_a_lookup(ticket):
-    response = look_up(en(), "123", "0790000001")
+    response = look_up(english(), "123", "0790000001")
     assert response.status_code == 400 and "e.g. 2026-000123" in page(response)
-    response = look_up(en(), ticket.number, "12")
+    response = look_up(english(), ticket.number, "12")
     assert response.status_code == 400 and "whole phone number" in page(response)
 
 
 def test_the_form_is_prefilled_from_the_link_in_the_message(ticket):
-    html = page(en().get(f"{LOOKUP}?number={ticket.number}"))
+    html = page(english().get(f"{LOOKUP}?number={ticket.number}"))
     assert f'value="{ticket.number}"' in html and 'dir="ltr"' in html
 
 
@@ -240,11 +231,11 @@ def test_the_pages_are_arabic_and_right_to_left_by_default(ticket):
 
 def test_the_session_grant_is_for_the_looked_up_ticket_only(ticket, new_ticket):
     other = new_ticket(title="Other request", requester_phone="0790000001")
-    client = en()
+    client = english()
     look_up(client, ticket.number, "0790000001")
     assert client.get(f"/track/{ticket.number}/").status_code == 200
     assert client.get(f"/track/{other.number}/").status_code == 302
-    assert en().get(f"/track/{ticket.number}/").status_code == 302  # another browser
+    assert english().get(f"/track/{ticket.number}/").status_code == 302  # another browser
 
 
 @pytest.fixture
@@ -284,19 +275,19 @@ def test_with_redis_every_web_process_counts_the_same_tries(ticket, redis_cache,
     run = subprocess.run([sys.executable, "-c", spend], cwd=ROOT, env=env, capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
     assert run.stdout.strip() == "9"
-    client = en()
+    client = english()
     assert look_up(client, "2026-999998", "0790000009", ip="198.51.100.9").status_code == 404  # the 10th
     assert look_up(client, ticket.number, "0790000001", ip="198.51.100.9").status_code == 429
     assert 0 < redis_cache.ttl("siyana:1:siyana:public:ip:198.51.100.9") <= 600  # the window lives in Redis
 
 
 def test_the_sign_in_page_leads_requesters_to_the_look_up():
-    html = page(en().get(reverse("login")))
+    html = page(english().get(reverse("login")))
     assert f'href="{LOOKUP}"' in html and "Follow a maintenance request" in html
 
 
 def test_the_pages_are_not_kept_in_the_browsers_cache(ticket):
-    client = en()
+    client = english()
     found = look_up(client, ticket.number, "0790000001")
     for response in (client.get(LOOKUP), found, client.get(found["Location"])):
         assert "no-store" in response["Cache-Control"]

@@ -15,6 +15,7 @@ from core.roles import Role
 from maintenance import services
 from maintenance.models import PartBudget, SparePart
 from tests.assets.ui_fixtures import client_for, text
+from tests.factories import english
 from tests.maintenance.conftest import T0
 
 ROLES = [Role.IT_HEAD, Role.TECHNICIAN, Role.SCHOOL_STAFF, Role.VIEWER]
@@ -22,7 +23,7 @@ ROLES = [Role.IT_HEAD, Role.TECHNICIAN, Role.SCHOOL_STAFF, Role.VIEWER]
 
 def en(user):
     client = client_for(user)
-    client.cookies["django_language"] = "en"
+    english(client)
     return client
 
 

@@ -18,6 +18,7 @@ from maintenance.choices import CloseReason, EntryKind, FeedbackKind, TicketStat
 from maintenance.models import TicketFeedback
 from notifications.models import Message
 from tests.assets.ui_fixtures import client_for
+from tests.factories import english
 from tests.maintenance.conftest import T0
 from tests.maintenance.requester import messages, path_of, work_and_resolve
 
@@ -38,12 +39,6 @@ def resolved(ticket, tech):
     return work_and_resolve(ticket, tech, reply="Replaced the power supply.")
 
 
-def en() -> Client:
-    client = Client()
-    client.cookies["django_language"] = "en"
-    return client
-
-
 def link_of(ticket) -> str:
     """The answer link as the requester received it (the queued "resolved" SMS)."""
     sms = messages(ticket, template="ticket_resolved")[-1]
@@ -56,10 +51,10 @@ def html(response) -> str:
 
 def test_the_link_shows_the_resolution_and_accepting_closes_with_a_rating(resolved):
     link = link_of(resolved)
-    page = en().get(link)
+    page = english().get(link)
     assert page.status_code == 200
     assert resolved.number in html(page) and "Replaced the power supply." in html(page)
-    response = en().post(link, {"answer": "accepted", "rating": "4", "comment": "Quick work, thank you"})
+    response = english().post(link, {"answer": "accepted", "rating": "4", "comment": "Quick work, thank you"})
     assert response.status_code == 200 and "the ticket is closed" in html(response)
     resolved.refresh_from_db()
     assert resolved.status == S.CLOSED and resolved.close_reason == CloseReason.ACCEPTED
@@ -76,7 +71,7 @@ def test_the_link_shows_the_resolution_and_accepting_closes_with_a_rating(resolv
 
 def test_an_objection_reopens_counts_and_tells_the_technician(resolved):
     link = link_of(resolved)
-    response = en().post(link, {"answer": "objected", "reason": "The PC still shows a black screen"})
+    response = english().post(link, {"answer": "objected", "reason": "The PC still shows a black screen"})
     assert response.status_code == 200 and "reopened" in html(response)
     resolved.refresh_from_db()
     assert resolved.status == S.REOPENED and resolved.resolved_at is None
@@ -91,7 +86,7 @@ def test_an_objection_reopens_counts_and_tells_the_technician(resolved):
 
 
 def test_an_objection_needs_a_reason(resolved):
-    response = en().post(link_of(resolved), {"answer": "objected", "reason": "  "})
+    response = english().post(link_of(resolved), {"answer": "objected", "reason": "  "})
     assert response.status_code == 400 and "An objection needs a reason." in html(response)
     resolved.refresh_from_db()
     assert resolved.status == S.RESOLVED and not resolved.feedback.exists()
@@ -99,11 +94,11 @@ def test_an_objection_needs_a_reason(resolved):
 
 def test_a_used_link_is_refused(resolved):
     link = link_of(resolved)
-    assert en().post(link, {"answer": "accepted"}).status_code == 200
-    again = en().post(link, {"answer": "objected", "reason": "changed my mind"})
+    assert english().post(link, {"answer": "accepted"}).status_code == 200
+    again = english().post(link, {"answer": "objected", "reason": "changed my mind"})
     assert again.status_code == 410 and "already been answered" in html(again)
     assert "You accepted the solution." in html(again)
-    assert en().get(link).status_code == 410
+    assert english().get(link).status_code == 410
     resolved.refresh_from_db()
     assert resolved.status == S.CLOSED and resolved.feedback.count() == 1
 
@@ -113,13 +108,13 @@ def test_a_link_is_stale_once_the_ticket_was_reopened_or_resolved_again(resolved
     services.ticket_transition(
         ticket=resolved, to=S.REOPENED, by=head, expected_version=resolved.version, reason="Seen again"
     )
-    refused = en().get(old_link)
+    refused = english().get(old_link)
     assert refused.status_code == 410 and "out of date" in html(refused)
     again = work_and_resolve(resolved, tech, at=timezone.now() - timedelta(minutes=20))
     new_link = link_of(again)
     assert new_link != old_link
-    assert en().post(old_link, {"answer": "accepted"}).status_code == 410
-    assert en().post(new_link, {"answer": "accepted"}).status_code == 200
+    assert english().post(old_link, {"answer": "accepted"}).status_code == 410
+    assert english().post(new_link, {"answer": "accepted"}).status_code == 200
     again.refresh_from_db()
     assert again.status == S.CLOSED and again.feedback.get().resolved_at == again.resolved_at
 
@@ -127,16 +122,16 @@ def test_a_link_is_stale_once_the_ticket_was_reopened_or_resolved_again(resolved
 def test_a_link_of_a_ticket_staff_closed_meanwhile_is_refused(resolved, head):
     link = link_of(resolved)
     services.ticket_transition(ticket=resolved, to=S.CLOSED, by=head, expected_version=resolved.version)
-    assert en().post(link, {"answer": "objected", "reason": "late"}).status_code == 410
+    assert english().post(link, {"answer": "objected", "reason": "late"}).status_code == 410
 
 
 def test_a_link_expires(ticket, tech, settings):
     old = work_and_resolve(ticket, tech, at=T0)  # resolved in March
     assert timezone.now() > old.resolved_at + timedelta(days=30)
-    refused = en().get(link_of(old))
+    refused = english().get(link_of(old))
     assert refused.status_code == 410 and "expired" in html(refused)
     settings.FEEDBACK_LINK_DAYS = 3650
-    assert en().get(link_of(old)).status_code == 200
+    assert english().get(link_of(old)).status_code == 200
 
 
 def test_a_tampered_or_foreign_link_is_not_valid(resolved):
@@ -149,17 +144,18 @@ def test_a_tampered_or_foreign_link_is_not_valid(resolved):
         signing.Signer(salt="something.else").sign(value),  # signed, but for another purpose
         "nonsense",
     ):
-        response = en().get(reverse("maintenance:public_feedback", args=[bad]))
+        response = english().get(reverse("maintenance:public_feedback", args=[bad]))
         assert response.status_code == 404 and "not valid" in html(response)
     assert (
-        en().post(reverse("maintenance:public_feedback", args=["nonsense"]), {"answer": "accepted"}).status_code == 404
+        english().post(reverse("maintenance:public_feedback", args=["nonsense"]), {"answer": "accepted"}).status_code
+        == 404
     )
     resolved.refresh_from_db()
     assert resolved.status == S.RESOLVED
 
 
 def test_the_lookup_page_offers_the_answer_while_it_is_open(resolved):
-    client = en()
+    client = english()
     found = client.post("/track/", {"number": resolved.number, "phone": "0790000001"})
     page = html(client.get(found["Location"]))
     link = public.feedback_path(resolved)
@@ -184,7 +180,7 @@ def test_csrf_protects_the_answer(resolved):
 
 def test_school_staff_signed_in_answer_from_the_ticket_page_and_the_technician_hears(resolved, staff):
     client = client_for(staff)
-    client.cookies["django_language"] = "en"
+    english(client)
     page = html(client.get(resolved.get_absolute_url()))
     assert 'id="feedback-form"' in page
     response = client.post(
@@ -194,4 +190,4 @@ def test_school_staff_signed_in_answer_from_the_ticket_page_and_the_technician_h
     resolved.refresh_from_db()
     assert resolved.status == S.REOPENED and resolved.feedback.get().by == staff
     assert Message.objects.filter(template="ticket_objected", recipient="tech@it.example").count() == 1
-    assert en().get(link_of(resolved)).status_code == 410  # the link of that resolution is used up too
+    assert english().get(link_of(resolved)).status_code == 410  # the link of that resolution is used up too

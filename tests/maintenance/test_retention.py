@@ -36,6 +36,7 @@ from maintenance.models import (
     VisitProgramme,
 )
 from tests.assets.ui_fixtures import client_for, text
+from tests.factories import english
 from tests.maintenance.conftest import png
 
 pytestmark = pytest.mark.django_db
@@ -309,7 +310,7 @@ def test_a_permanent_policy_keeps_everything(world, tmp_path):
 
 def test_the_policy_page(world, users):
     head = client_for(users[Role.IT_HEAD])
-    head.cookies["django_language"] = "en"
+    english(head)
     page = head.get(reverse("maintenance:retentionpolicy_list"))
     assert page.status_code == 200 and "QF75-13" in text(page) and "Not stored in Siyana" in text(page)
     policy = RetentionPolicy.objects.get(code="QF75-13")

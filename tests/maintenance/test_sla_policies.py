@@ -11,6 +11,7 @@ from django.urls import reverse
 from core.roles import Role
 from maintenance.models import SlaPolicy, Ticket
 from tests.assets.ui_fixtures import client_for, text
+from tests.factories import english
 from tests.maintenance.test_sla_services import at, dues, open_ticket, policies  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.django_db
@@ -34,7 +35,7 @@ def test_editing_a_policy_moves_the_due_times_of_open_tickets_of_that_priority(u
     urgent_before = dues(urgent)
 
     client = client_for(users[Role.IT_HEAD])
-    client.cookies["django_language"] = "en"
+    english(client)
     response = client.post(
         reverse("maintenance:slapolicy_edit", args=[policies["normal"].pk]),
         {"priority": "normal", "category": "", "response_hours": "2", "resolve_hours": "12", "active": "on"},
@@ -50,7 +51,7 @@ def test_editing_a_policy_moves_the_due_times_of_open_tickets_of_that_priority(u
 
 def test_a_resolution_target_below_the_response_target_is_refused(users, policies):  # noqa: F811
     client = client_for(users[Role.IT_HEAD])
-    client.cookies["django_language"] = "en"
+    english(client)
     response = client.post(
         reverse("maintenance:slapolicy_edit", args=[policies["high"].pk]),
         {"priority": "high", "category": "", "response_hours": "10", "resolve_hours": "4", "active": "on"},

@@ -29,6 +29,7 @@ from maintenance.sla import working_seconds
 from maintenance.sla_services import SlaReader, SlaState
 from maintenance.templatetags.sla import sla_badge_html
 from netmon import services as netmon_services
+from tests.factories import english
 from tests.netmon.netfixtures import make_target, outcome
 
 AMMAN = ZoneInfo("Asia/Amman")
@@ -332,7 +333,7 @@ def test_the_badge_tag_reads_the_clock_now(open_ticket):
 def test_every_queue_and_every_ticket_page_shows_the_timers(client, open_ticket, head):
     ticket = open_ticket(opened_at=timezone.now(), priority="high")
     client.force_login(head)
-    client.cookies["django_language"] = "en"
+    english(client)
     for url in ("/tickets/", "/tickets/?open=true&sort=resolve_due_at"):
         page = client.get(url).content.decode()
         assert 'data-sla-clock="response"' in page and 'data-sla-state="ok"' in page, url
@@ -358,7 +359,7 @@ def test_the_ticket_api_carries_the_sla_clocks(api_for, open_ticket, head):
 
 def test_the_sla_timers_cost_the_same_queries_for_any_number_of_rows(client, api_for, open_ticket, head, other_school):
     client.force_login(head)
-    client.cookies["django_language"] = "en"
+    english(client)
     api = api_for(head)
     for _ in range(2):
         open_ticket(opened_at=at(1, 9))

@@ -14,7 +14,7 @@ from maintenance import services
 from maintenance.choices import EntryKind, TicketStatus
 from maintenance.models import CorrectiveAction, SparePart, Ticket, TicketCounter
 from tests.assets.ui_fixtures import client_for, select_options, text
-from tests.factories import make_user
+from tests.factories import english, make_user
 from tests.maintenance.conftest import T0, docx_bytes, png, png_bytes, upload
 
 S = TicketStatus
@@ -22,7 +22,7 @@ S = TicketStatus
 
 def en(user):
     client = client_for(user)
-    client.cookies["django_language"] = "en"
+    english(client)
     return client
 
 

@@ -18,13 +18,14 @@ from PIL import Image
 from maintenance import services, uploads
 from maintenance.models import CorrectiveAction
 from tests.assets.ui_fixtures import client_for, text
+from tests.factories import english
 from tests.maintenance.conftest import docx_bytes, png, png_bytes, upload
 from tests.tablet.world import action_payload, open_ticket, seed_sla_policies
 
 
 def en(user):
     client = client_for(user)
-    client.cookies["django_language"] = "en"
+    english(client)
     return client
 
 

@@ -8,6 +8,7 @@ from django.utils import translation
 
 from core.roles import Role
 from tests.assets.ui_fixtures import client_for, text
+from tests.factories import english
 from tests.netmon import world as monitoring
 
 pytestmark = pytest.mark.django_db
@@ -68,7 +69,7 @@ def test_the_ticket_list_filters(world):
 
 def test_the_ticket_page_shows_its_timeline_assets_and_outages(world):
     client = as_role(world, Role.TECHNICIAN)
-    client.cookies["django_language"] = "en"
+    english(client)
     ticket, outage = world["ticket"], world["outage"]
     html = text(client.get(ticket.get_absolute_url()))
     timeline = html[html.index('id="ticket-timeline"') : html.index('id="ticket-outages"')]
@@ -97,7 +98,7 @@ def test_a_recovery_and_a_status_change_read_well_in_the_timeline(world):
         data={"check": "icmp"},
     )
     client = as_role(world, Role.VIEWER)
-    client.cookies["django_language"] = "en"
+    english(client)
     html = text(client.get(ticket.get_absolute_url()))
     timeline = html[html.index('id="ticket-timeline"') :]
     assert "Recovered" in timeline and "The outage lasted 3 min 0 s." in timeline
@@ -112,5 +113,5 @@ def test_ticket_pages_are_arabic_and_rtl(world):
     html = text(client.get(world["ticket"].get_absolute_url()))
     for arabic in ("مجريات البلاغ", "رقم البلاغ", "المراقبة الآلية", "فُتح", "الانقطاعات", "سجل التغييرات"):
         assert arabic in html, arabic
-    for english in ("Timeline", "Automatic monitoring", "Outages", ">Opened<"):
-        assert english not in html, english
+    for phrase in ("Timeline", "Automatic monitoring", "Outages", ">Opened<"):
+        assert phrase not in html, phrase

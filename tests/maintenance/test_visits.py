@@ -25,6 +25,7 @@ from maintenance.choices import (
 )
 from maintenance.models import Ticket, Visit, VisitCheck, VisitFinding, VisitProgramme
 from tests.assets.ui_fixtures import client_for, far_school, text
+from tests.factories import english
 
 pytestmark = pytest.mark.django_db
 
@@ -202,7 +203,7 @@ def test_a_fiber_site_follow_up_is_a_fiber_ticket(directorate, circuits, users):
 
 def en(user):
     client = client_for(user)
-    client.cookies["django_language"] = "en"
+    english(client)
     return client
 
 

@@ -13,6 +13,7 @@ from core.models import ObjectChange
 from core.roles import Role
 from netmon.models import MaintenanceWindow, SnmpCredential, Target
 from tests.assets.ui_fixtures import client_for, select_options, text
+from tests.factories import english
 from tests.netmon import world as monitoring
 
 pytestmark = pytest.mark.django_db
@@ -41,11 +42,6 @@ def world(school, other_school, asset, other_asset, users):
 
 def as_role(world, role: str):
     return client_for(world["users"][role])
-
-
-def english(client):
-    client.cookies["django_language"] = "en"  # the UI speaks the language the user chose
-    return client
 
 
 def list_pages() -> list[str]:

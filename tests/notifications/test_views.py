@@ -13,13 +13,9 @@ from notifications.choices import Channel, MessageStatus
 from notifications.models import Message
 from notifications.services import enqueue
 from tests.assets.ui_fixtures import client_for, text
+from tests.factories import english
 
 pytestmark = pytest.mark.django_db
-
-
-def english(client):
-    client.cookies["django_language"] = "en"
-    return client
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from django.contrib.staticfiles import finders
 from django.core.management import call_command
 
 from core.roles import Role
-from tests.factories import make_user
+from tests.factories import english, make_user
 from tests.reports.test_exports import parse_tables
 
 Q1 = {"year": 2025, "quarter": 1}
@@ -55,7 +55,7 @@ def test_the_picker_defaults_to_the_current_quarter_and_refuses_a_bad_one(client
 
 
 def test_english_dashboard(client, world):
-    client.cookies["django_language"] = "en"
+    english(client)
     client.force_login(world.users[Role.VIEWER])
     page = client.get("/reports/", Q1)
     assert page.status_code == 200 and 'dir="ltr"' in page.content.decode()

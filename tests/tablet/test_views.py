@@ -22,7 +22,7 @@ from maintenance import services
 from maintenance.choices import TicketStatus
 from maintenance.models import CorrectiveAction, SparePart, TechnicalReport, Ticket
 from tests.assets.ui_fixtures import far_school
-from tests.factories import make_user
+from tests.factories import english, make_user
 from tests.maintenance.conftest import png_bytes
 from tests.tablet.world import action_payload, client_for, open_ticket
 
@@ -433,7 +433,7 @@ def test_the_manifest_follows_the_language():
     manifest = json.loads(client.get(reverse("tablet:manifest")).content)
     assert manifest["dir"] == "rtl" and manifest["lang"] == "ar" and manifest["start_url"] == "/tablet/"
     assert manifest["name"] == "صيانة — الفني"
-    client.cookies["django_language"] = "en"
+    english(client)
     manifest = json.loads(client.get(reverse("tablet:manifest")).content)
     assert manifest["dir"] == "ltr" and manifest["name"] == "Siyana — technician"
     for icon in manifest["icons"]:
