@@ -75,7 +75,7 @@ def plans(django_db_setup, django_db_blocker):
         out["open_queue"], _ = plans_of(lambda: (list(open_queue[:50]), open_queue.count()))
         out["tablet_queue"], _ = plans_of(lambda: list(tablet_selectors.queue_tickets(tech)))
         tickets = scope_queryset(maintenance_selectors.ticket_api_list(), tech)
-        out["ticket_list"], _ = plans_of(lambda: list(tickets[:50]))
+        out["ticket_list"], _ = plans_of(lambda: maintenance_selectors.with_api_relations(list(tickets[:50])))
         assets = scope_queryset(asset_selectors.asset_list(), tech)
         out["asset_list"], _ = plans_of(lambda: list(assets[:50]))
         out["claim_due"], _ = plans_of(lambda: claim_due(now))
