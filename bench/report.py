@@ -1155,10 +1155,11 @@ def web_section(results: dict) -> list[str]:
         "",
         "## Web — latency under 20 concurrent clients",
         "",
-        f"The real server: gunicorn (`gthread`) on 127.0.0.1 with {wcfg.get('workers')} workers × "
-        f"{wcfg.get('threads')} threads for the 2 cores (two processes per core, so one computes while the other "
-        "waits on the database). "
-        f"{wcfg.get('clients')} client threads (stdlib `http.client`, one keep-alive connection each) GET one page "
+        f"The real server: gunicorn with the image's configuration (`docker/gunicorn.conf.py`: sync workers, each "
+        f"answering one request at a time) on 127.0.0.1, {wcfg.get('workers')} workers for the 2 cores (one more "
+        "than the cores: one computes while another waits on the database). "
+        f"{wcfg.get('clients')} client threads (stdlib `http.client`; the workers close the connection after each "
+        "answer, as a TLS proxy's connections upstream are) GET one page "
         f"at a time until {wcfg.get('requests')} answers or {wcfg.get('seconds')} s, after a warm-up of one request "
         f"per client; after each answer a client pauses between {0.5 * think:g} and {1.5 * think:g} s "
         f"({think:g} s on average): 20 people each tapping about once a second — a technician's tablet asks every "
@@ -1443,7 +1444,7 @@ def estimate_section(results: dict) -> list[str]:
 
 def wcfg_workers(results: dict) -> str:
     w = results.get("config", {}).get("web") or {}
-    return f"{w.get('workers', '—')} workers × {w.get('threads', '—')} threads"
+    return f"{w.get('workers', '—')} sync workers"
 
 
 def extra_sections(results: dict) -> list[str]:

@@ -45,10 +45,10 @@ MONITORED = ("sbe1", "sbe3")  # the two monitored interfaces of every device (on
 SWEEP = ("sbe1", "sbe3", "sbe5", "sbe7")  # 0, 1, 2, 4 of these in the varbind sweep
 ROOT_NS_SNMP_PORT = 16161  # the agents' port when there is no bench namespace
 DISCOVERY_REPEAT = 3  # full cycles of system group + interface tables, each side
-# The web step (bench.web): gunicorn on 2 cores — 4 gthread workers (two per core: one computes while
-# the other waits on the database) × 2 threads; 20 clients pausing WEB_THINK_S on average after each answer;
-# per page at most WEB_REQUESTS or WEB_SECONDS; then WEB_CAPACITY_REQUESTS with no pause (the capacity).
-WEB_WORKERS, WEB_THREADS, WEB_CLIENTS, WEB_THINK_S = 4, 2, 20, 1.0
+# The web step (bench.web): gunicorn with the image's configuration on 2 cores — 3 sync workers (one more than
+# the cores: one computes while another waits on the database); 20 clients pausing WEB_THINK_S on average after
+# each answer; per page at most WEB_REQUESTS or WEB_SECONDS; then WEB_CAPACITY_REQUESTS with no pause.
+WEB_WORKERS, WEB_CLIENTS, WEB_THINK_S = 3, 20, 1.0
 WEB_REQUESTS, WEB_SECONDS, WEB_CAPACITY_REQUESTS = 400, 60, 300
 WEB_DATABASES = ("sqlite", "postgres")
 
@@ -175,7 +175,7 @@ def db_scale(budget: Budget, quick: bool) -> dict:
 def web(budget: Budget, db: str, tickets: int, actions: int, assets: int, quick: bool) -> dict:
     cmd = [PY, "-m", "bench.web", "--db", db, "--tickets", str(tickets), "--actions", str(actions),
            "--assets", str(assets), "--clients", str(WEB_CLIENTS), "--workers", str(WEB_WORKERS),
-           "--threads", str(WEB_THREADS), "--think", str(WEB_THINK_S),
+           "--think", str(WEB_THINK_S),
            "--requests", str(100 if quick else WEB_REQUESTS), "--seconds", str(10 if quick else WEB_SECONDS),
            "--capacity-requests", str(100 if quick else WEB_CAPACITY_REQUESTS)]  # fmt: skip
     return _run_json(cmd, budget.timeout(600))
@@ -247,7 +247,6 @@ def main(argv: list[str] | None = None) -> int:
         "web_sizes": list(web_sizes),
         "web": {
             "workers": WEB_WORKERS,
-            "threads": WEB_THREADS,
             "clients": WEB_CLIENTS,
             "think_s": WEB_THINK_S,
             "requests": WEB_REQUESTS,

@@ -2,7 +2,7 @@
 
     python -m bench.web --db sqlite|postgres [--tickets 100000] [--actions 500000] [--assets 20000]
                         [--clients 20] [--think 1.0] [--requests 600] [--seconds 60]
-                        [--capacity-requests 300] [--workers 4] [--threads 2]
+                        [--capacity-requests 300] [--workers 3]
 
 One database per run, thrown away at the end: SQLite in a temporary directory, or a PostgreSQL
 database `siyana_bench_web_<pid>` created on 127.0.0.1:5432 and dropped. It is migrated and filled by
@@ -12,15 +12,17 @@ actions, the outages).
 
 The pages are read as a real technician: the one whose number of open tickets (assigned to him,
 neither resolved nor closed) is the median of the 40 — a session cookie for the pages, a token for
-the API. Each page in turn gets `--clients` threads (stdlib `http.client`, one keep-alive
-connection each) that GET it until `--requests` responses have come back or `--seconds` have
-passed, after a warm-up of one request per client; after each answer a client pauses between half
-and one and a half `--think` seconds (people read what they asked for: a technician's tablet asks
-every 30 s by itself, and one tapping every second is several times a busy person's pace). Then,
-apart, the same clients without any pause for `--capacity-requests` answers: the most the server
-answers per second (with no pause, 20 clients keep 20 requests waiting, so their latency is 20 ÷
-that rate). Latency is from sending the request to the last byte of the body. gunicorn
-(`gthread`) listens on 127.0.0.1 only.
+the API. Each page in turn gets `--clients` threads (stdlib `http.client`, one connection each,
+opened again after each answer since sync workers close it, as a proxy's connections upstream
+are) that GET it until `--requests` responses have come back or `--seconds` have passed, after a
+warm-up of one request per client. Each client starts at a random moment within `--think`
+seconds, and after each answer pauses between half and one and a half `--think` seconds (people
+read what they asked for: a technician's tablet asks every 30 s by itself, and one tapping every
+second is several times a busy person's pace). Then, apart, the same clients without any pause
+for `--capacity-requests` answers: the most the server answers per second (with no pause, 20
+clients keep 20 requests waiting, so their latency is 20 ÷ that rate). Latency is from sending
+the request to the last byte of the body. gunicorn runs with the image's configuration
+(docker/gunicorn.conf.py: sync workers) and listens on 127.0.0.1 only.
 
 Apart from the load, each page is requested once in this process through Django's test client
 with the queries captured: their number per page finds N+1s. Prints one JSON object.
@@ -320,13 +322,14 @@ def _free_port() -> int:
 class Gunicorn:
     """gunicorn serving the project on 127.0.0.1, started in its own process group and always stopped."""
 
-    def __init__(self, env: dict, workers: int, threads: int, log: Path):
+    def __init__(self, env: dict, workers: int, log: Path):
         self.port = _free_port()
-        self.workers, self.threads = workers, threads
+        self.workers = workers
         self.log = log
-        self.argv = [sys.executable, "-m", "gunicorn", "siyana.wsgi:application", "--bind", f"127.0.0.1:{self.port}",
-                     "--workers", str(workers), "--threads", str(threads), "--worker-class", "gthread",
-                     "--timeout", "60", "--keep-alive", "30", "--backlog", "256", "--log-level", "warning"]  # fmt: skip
+        # The image's configuration, bound to loopback (the command line overrides the file's 0.0.0.0).
+        self.argv = [sys.executable, "-m", "gunicorn", "-c", str(REPO / "docker" / "gunicorn.conf.py"),
+                     "siyana.wsgi:application", "--bind", f"127.0.0.1:{self.port}", "--workers", str(workers),
+                     "--backlog", "256", "--log-level", "warning", "--access-logfile", "-"]  # fmt: skip
         self.env = {**os.environ, **env}
         self.proc: subprocess.Popen | None = None
 
@@ -411,7 +414,7 @@ def percentile(values: list[float], p: float) -> float | None:
 
 def load(server: Gunicorn, path: str, headers: dict, clients: int, requests: int, seconds: float,
          think: float = 0.0) -> dict:  # fmt: skip
-    """`clients` threads GET `path` over keep-alive connections until `requests` answers or `seconds`; after each
+    """`clients` threads GET `path`, one connection each, until `requests` answers or `seconds`; after each
     answer a client pauses a random time, uniform between half and one and a half `think` seconds (0: none)."""
     lock = threading.Lock()
     latencies: list[float] = []
@@ -432,6 +435,8 @@ def load(server: Gunicorn, path: str, headers: dict, clients: int, requests: int
         try:
             _get(server.port, path, headers, conn)  # warm-up: the connection, the worker's first request
             start.wait(WARM_UP_S)
+            if think:  # people do not all tap at the same instant: each client starts somewhere in one pause
+                time.sleep(pause.uniform(0, think))
             while time.monotonic() < deadline["at"]:
                 with lock:
                     if issued >= requests:
@@ -537,7 +542,7 @@ def run(args: argparse.Namespace) -> dict:
             "technician": who,
             "queries": queries,
             "storage": stored,
-            "server": {"workers": args.workers, "threads": args.threads, "worker_class": "gthread"},
+            "server": {"workers": args.workers, "worker_class": "sync", "config": "docker/gunicorn.conf.py"},
             "think_s": args.think,
             "pages": {},
             "capacity": {},
@@ -546,7 +551,7 @@ def run(args: argparse.Namespace) -> dict:
             "session": {"Cookie": creds["cookie"], "Accept-Language": "ar"},
             "token": {"Authorization": f"Token {creds['token']}", "Accept": "application/json"},
         }
-        with Gunicorn(env, args.workers, args.threads, work / "gunicorn.log") as server:
+        with Gunicorn(env, args.workers, work / "gunicorn.log") as server:
             out["server"]["rss_idle_kb"] = server.rss_kb()
             for key, path, auth in PAGES:
                 page = load(server, path, headers[auth], args.clients, args.requests, args.seconds, args.think)
@@ -595,8 +600,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=600, help="measured requests per page")
     parser.add_argument("--seconds", type=float, default=60, help="time limit per page")
     parser.add_argument("--samples", type=int, default=200_000, help="raw sample rows for bytes per row")
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
-    parser.add_argument("--threads", type=int, default=2, help="threads per gunicorn worker (gthread)")
+    parser.add_argument("--workers", type=int, default=3, help="gunicorn worker processes")
     args = parser.parse_args(argv)
     if not (100 <= args.tickets <= 200_000 and 0 <= args.actions <= 1_000_000 and 0 <= args.assets <= 100_000):
         parser.error("--tickets 100..200000, --actions 0..1000000, --assets 0..100000")
@@ -606,8 +610,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--think 0..60, --capacity-requests 0..10000")
     if not 1_000 <= args.samples <= 2_000_000:
         parser.error("--samples 1000..2000000")
-    if not (1 <= args.workers <= 16 and 1 <= args.threads <= 16):
-        parser.error("--workers 1..16, --threads 1..16")
+    if not 1 <= args.workers <= 16:
+        parser.error("--workers 1..16")
     print(json.dumps(run(args), default=str))
     return 0
 

@@ -1,6 +1,10 @@
 """gunicorn's settings in the image (`gunicorn -c docker/gunicorn.conf.py siyana.wsgi`).
 
-Workers: WEB_CONCURRENCY (gunicorn reads it itself; default here 2 × cores + 1, at most 8).
+Workers: WEB_CONCURRENCY (gunicorn reads it itself; default here 2 × cores + 1, at most 8), gunicorn's
+sync workers, one request at a time each, behind the TLS proxy (README, "Production"): every request
+goes to whichever worker is free. Threaded workers keep their clients' keep-alive connections, so a
+request waited behind its own worker's busy threads while another worker sat idle (bench/web.py:
+the ticket API's p95 with 20 clients went from 279 ms with 4 workers × 2 threads to 114–131 ms).
 With LOG_FORMAT=json (the image's default) gunicorn's own error and access logs are JSON lines
 through core.logging, like the application's.
 """
@@ -12,7 +16,6 @@ import os
 
 bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", min(2 * multiprocessing.cpu_count() + 1, 8)))
-threads = 2
 timeout = 60  # a quarterly report's PDF takes seconds; a stuck worker is replaced after this
 graceful_timeout = 30
 accesslog = "-"

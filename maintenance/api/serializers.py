@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 from datetime import datetime
 from functools import partial
+from operator import attrgetter
 
 from django.core.exceptions import FieldDoesNotExist
 from drf_spectacular.utils import extend_schema_field
@@ -67,43 +68,43 @@ class _FastRepresentation:
     def to_representation(self, instance):
         plan = self.__dict__.get("_fast_plan")
         if plan is None:
-            plan = self._fast_plan = [(field.field_name, self._fast_getter(field)) for field in self._readable_fields]
+            plan = self._fast_plan = [(field.field_name, *self._fast_step(field)) for field in self._readable_fields]
         ret = {}
-        for name, get in plan:
+        for name, get, native, represent in plan:
             value = get(instance)
-            if value is not _SKIP:
-                ret[name] = value
+            if value is None or native is _ANY or type(value) in native:
+                if value is not _SKIP:
+                    ret[name] = value
+            else:
+                ret[name] = represent(value)
         return ret
 
-    def _fast_getter(self, field):
+    def _fast_step(self, field) -> tuple:
+        """(read the value, the types it is shown as it is, how it is shown otherwise) for one field."""
+        drf = (partial(_drf_value, field), _ANY, None)
         if len(field.source_attrs) != 1:
-            return partial(_drf_value, field)
+            return drf
         if isinstance(field, serializers.DateTimeField) and not hasattr(field, "timezone"):
             field.timezone = field.default_timezone()  # what DRF looks up for every value
         model = getattr(getattr(self, "Meta", None), "model", None)
         if model is None:  # a serializer of dicts (the SLA clocks)
-            if isinstance(field, _COLUMN_FIELDS):
-                return _key_getter(field)
-            return partial(_drf_value, field)
+            return (_key_getter(field), _ANY, None) if isinstance(field, _COLUMN_FIELDS) else drf
         try:
             model_field = model._meta.get_field(field.source_attrs[0])
         except FieldDoesNotExist:
             model_field = None
         if model_field is not None and model_field.concrete:
             if not model_field.is_relation and isinstance(field, _COLUMN_FIELDS):
-                return _column_getter(model_field.attname, _representer(field))
+                return (attrgetter(model_field.attname), *_representer(field))
             if model_field.many_to_one and type(field) is serializers.PrimaryKeyRelatedField and field.pk_field is None:
-                return _column_getter(model_field.attname, _same)
+                return attrgetter(model_field.attname), _ANY, None
             if model_field.many_to_one and type(field) is serializers.StringRelatedField:
-                return _column_getter(model_field.name, str)
-        return partial(_drf_value, field)
+                return attrgetter(model_field.name), (str,), str
+        return drf
 
 
 _SKIP = object()  # a field DRF would leave out (SkipField)
-
-
-def _same(value):
-    return value
+_ANY = object()  # every value is shown as it was read
 
 
 #: The values each column field gives back as they are (DRF's `to_representation` of a value of that exact type is
@@ -117,15 +118,15 @@ _AS_IS = (
 )
 
 
-def _representer(field):
-    """`field.to_representation`, skipped for values it would return unchanged; an aware date-time in ISO 8601
-    straight from the field's time zone."""
+def _representer(field) -> tuple:
+    """(the types `field.to_representation` returns unchanged, the representation of any other value): an aware
+    date-time goes to ISO 8601 straight from the field's time zone."""
     represent = field.to_representation
     if isinstance(field, serializers.JSONField) and not field.binary:
-        return _same
+        return _ANY, None
     if isinstance(field, serializers.DateTimeField):
         if getattr(field, "format", api_settings.DATETIME_FORMAT) != ISO_8601 or field.timezone is None:
-            return represent
+            return (), represent
         tz = field.timezone
 
         def iso(value):
@@ -134,33 +135,22 @@ def _representer(field):
             text = value.astimezone(tz).isoformat()
             return text[:-6] + "Z" if text.endswith("+00:00") else text
 
-        return iso
+        return (), iso
     for kind, native in _AS_IS:
         if isinstance(field, kind):
-
-            def as_is(value, native=native):
-                return value if type(value) in native else represent(value)
-
-            return as_is
-    return represent
-
-
-def _column_getter(attname: str, represent):
-    def get(instance):
-        value = getattr(instance, attname)
-        return None if value is None else represent(value)
-
-    return get
+            return native, represent
+    return (), represent
 
 
 def _key_getter(field):
-    key, represent = field.source_attrs[0], _representer(field)
+    key = field.source_attrs[0]
+    native, represent = _representer(field)
 
     def get(instance):
         value = instance.get(key, _SKIP) if isinstance(instance, dict) else _SKIP
         if value is _SKIP or callable(value):  # not a plain value of a dict: DRF's own way
             return _drf_value(field, instance)
-        return None if value is None else represent(value)
+        return value if value is None or native is _ANY or type(value) in native else represent(value)
 
     return get
 
@@ -210,7 +200,9 @@ class SlaClockSerializer(_FastRepresentation, serializers.Serializer):
     percent_used = serializers.FloatField(allow_null=True)
 
 
-class SlaSerializer(_FastRepresentation, serializers.Serializer):
+class SlaSerializer(serializers.Serializer):
+    """The shape of a ticket's `sla` (TicketSerializer.get_sla writes it clock by clock)."""
+
     response = SlaClockSerializer()
     resolution = SlaClockSerializer()
 
@@ -274,16 +266,17 @@ class TicketSerializer(_FastRepresentation, serializers.ModelSerializer):
 
     @extend_schema_field(SlaSerializer)
     def get_sla(self, obj) -> dict:
-        # One reader and one SlaSerializer per response: a page of tickets loads the policies and holidays
+        # One reader and one clock serializer per response: a page of tickets loads the policies and holidays
         # once, and DRF builds the clocks' fields once (a serializer per ticket copied them for every row:
         # a quarter of the list's CPU, bench/web.py).
         if "sla_reader" not in self.context:
             self.context["sla_reader"] = SlaReader()
-            self.context["sla_serializer"] = SlaSerializer()
-        reading = self.context["sla_reader"].read(obj)
-        return self.context["sla_serializer"].to_representation(
-            {"response": reading.response.as_dict(), "resolution": reading.resolution.as_dict()}
-        )
+            self.context["sla_clock"] = SlaClockSerializer()
+        reading, clock = self.context["sla_reader"].read(obj), self.context["sla_clock"]
+        return {  # SlaSerializer's two clocks
+            "response": clock.to_representation(reading.response.as_dict()),
+            "resolution": clock.to_representation(reading.resolution.as_dict()),
+        }
 
 
 class TicketCreateSerializer(ScopedRelatedFieldsMixin, serializers.ModelSerializer):
