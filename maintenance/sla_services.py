@@ -40,7 +40,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -388,7 +387,7 @@ class SlaReader:
     def __init__(self, now: datetime | None = None) -> None:
         self.now = now or timezone.now()
         self._policies: dict[int, SlaPolicy] | None = None
-        self._holidays: defaultdict[tuple[int | None, int | None], list[Holiday]] = defaultdict(list)
+        self._holidays: list[Holiday] = []
         self._since: dt.date | None = None
         self._calendars: dict[int | None, WorkCalendar] = {}
 
@@ -403,19 +402,15 @@ class SlaReader:
         opened = timezone.localdate(ticket.opened_at, timezone.get_default_timezone())
         if self._since is None or opened < self._since:
             self._since = opened - self.LOOKBACK
-            self._holidays = defaultdict(list)  # by whom they close: everyone, a directorate, a school
-            for holiday in Holiday.objects.filter(holidays_between(self._since, None)).only(
-                "start_date", "end_date", "school_id", "directorate_id"
-            ):
-                self._holidays[holiday.school_id, None if holiday.school_id else holiday.directorate_id].append(holiday)
+            self._holidays = list(
+                Holiday.objects.filter(holidays_between(self._since, None)).only(
+                    "start_date", "end_date", "school_id", "directorate_id"
+                )
+            )
             self._calendars = {}
         key = ticket.school_id
         if key not in self._calendars:
-            school = ticket.school if key else None
-            candidates = self._holidays[None, None]  # a school's calendar reads only the holidays that may close it
-            if school is not None:
-                candidates = candidates + self._holidays[None, school.directorate_id] + self._holidays[key, None]
-            self._calendars[key] = work_calendar(school, candidates)
+            self._calendars[key] = work_calendar(ticket.school if key else None, self._holidays)
         return self._calendars[key]
 
     def read(self, ticket: Ticket) -> TicketReading:
