@@ -1156,7 +1156,8 @@ def web_section(results: dict) -> list[str]:
         "## Web — latency under 20 concurrent clients",
         "",
         f"The real server: gunicorn with the image's configuration (`docker/gunicorn.conf.py`: sync workers, each "
-        f"answering one request at a time) on 127.0.0.1, {wcfg.get('workers')} workers for the 2 cores (one more "
+        "answering one request at a time, its garbage collector settled once loaded: `siyana.wsgi.settle`) on "
+        f"127.0.0.1, {wcfg.get('workers')} workers for the 2 cores (one more "
         "than the cores: one computes while another waits on the database). "
         f"{wcfg.get('clients')} client threads (stdlib `http.client`; the workers close the connection after each "
         "answer, as a TLS proxy's connections upstream are) GET one page "

@@ -6,7 +6,8 @@ goes to whichever worker is free. Threaded workers keep their clients' keep-aliv
 request waited behind its own worker's busy threads while another worker sat idle (bench/web.py:
 the ticket API's p95 with 20 clients went from 279 ms with 4 workers × 2 threads to 114–131 ms).
 With LOG_FORMAT=json (the image's default) gunicorn's own error and access logs are JSON lines
-through core.logging, like the application's.
+through core.logging, like the application's. Each worker, once it has loaded the project, settles
+its garbage collector (siyana.wsgi.settle) before it answers.
 """
 
 from __future__ import annotations
@@ -20,6 +21,16 @@ timeout = 60  # a quarterly report's PDF takes seconds; a stuck worker is replac
 graceful_timeout = 30
 accesslog = "-"
 errorlog = "-"
+
+
+def post_worker_init(worker):
+    import gc
+
+    from siyana.wsgi import settle
+
+    settle()
+    worker.log.info("Worker settled: %d objects frozen", gc.get_freeze_count())
+
 
 if os.environ.get("LOG_FORMAT", "plain") == "json":
     logconfig_dict = {

@@ -17,6 +17,6 @@ trap stop EXIT INT TERM
 "$PY" manage.py poll & pids+=($!)
 "$PY" manage.py send_notifications & pids+=($!)
 "$PY" manage.py generate_visits --loop & pids+=($!)
-"$(dirname "$PY")/gunicorn" siyana.wsgi --bind "$HOST:$PORT" --workers 2 --threads 4 --access-logfile - & pids+=($!)
+"$(dirname "$PY")/gunicorn" -c docker/gunicorn.conf.py siyana.wsgi --bind "$HOST:$PORT" & pids+=($!)
 echo "Siyana: http://$HOST:$PORT/  — the poller is watching the demo network; Ctrl-C stops everything"
 wait -n

@@ -7,6 +7,7 @@ check script run for real on loopback.
 from __future__ import annotations
 
 import ast
+import gc
 import json
 import os
 import re
@@ -353,6 +354,24 @@ def test_the_images_gunicorn_serves_both_probes_to_its_health_check_and_logs_jso
     access = [e for e in entries if e["logger"] == "gunicorn.access"]
     assert any("/readyz" in e["message"] for e in access)
     assert any(e["logger"] == "gunicorn.error" and "Listening at" in e["message"] for e in entries)
+    assert any(e["logger"] == "gunicorn.error" and "Worker settled" in e["message"] for e in entries)
+
+
+def test_settling_a_worker_freezes_what_is_alive_and_still_collects_new_garbage():
+    from siyana import wsgi
+
+    threshold = gc.get_threshold()
+    try:
+        wsgi.settle()
+        assert gc.get_freeze_count() > 10_000  # Django and the project, moved out of the collector's walks
+        assert gc.get_threshold() == (wsgi.YOUNG_THRESHOLD, *threshold[1:])
+        garbage = [[]]
+        garbage[0].append(garbage)  # a cycle made after settling is still collected
+        del garbage
+        assert gc.collect() >= 2
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*threshold)
 
 
 def test_the_health_check_sends_an_allowed_host():
