@@ -64,7 +64,8 @@ class TicketViewSet(ConflictAwareMixin, ScopedModelViewSet):
 
     def paginate_queryset(self, queryset):
         page = super().paginate_queryset(queryset)
-        return page if page is None else self._with_relations(page)
+        # Only a page of tickets takes their relations (the `actions` page is of corrective actions).
+        return self._with_relations(page) if page is not None and self.action == "list" else page
 
     def get_object(self):
         ticket = super().get_object()

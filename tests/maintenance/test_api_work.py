@@ -4,6 +4,8 @@ the technical report, corrective actions with idempotent replays, and spare part
 from __future__ import annotations
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from core.roles import Role
 from maintenance import services
@@ -166,6 +168,17 @@ def test_a_replayed_action_is_answered_200_with_the_same_action(api, ticket, par
     assert listed[0]["parts"] == [{"part": parts["ram"].pk, "code": "RAM-8", "quantity": 2}]
     by_tech = api[Role.TECHNICIAN].get(url).json()["results"]
     assert by_tech[0]["parts"] == [{"part": parts["ram"].pk, "code": "RAM-8", "quantity": 2, "unit_cost": "18.500"}]
+
+
+def test_the_actions_page_reads_the_actions_not_the_tickets_timelines(api, ticket, asset):
+    url = f"/api/tickets/{ticket.pk}/actions/"
+    payload = {"action_type": "repair", "outcome": "done", "started_at": T0.isoformat(), "asset": asset.pk}
+    assert api[Role.TECHNICIAN].post(url, payload, format="json").status_code == 201
+    with CaptureQueriesContext(connection) as queries:
+        listed = api[Role.TECHNICIAN].get(url)
+    assert listed.status_code == 200 and len(listed.json()["results"]) == 1
+    read = " ".join(q["sql"] for q in queries.captured_queries)
+    assert "maintenance_ticketentry" not in read and "maintenance_ticket_assets" not in read
 
 
 def test_an_action_short_of_stock_is_400_naming_the_part(api, ticket, parts):
