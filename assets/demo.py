@@ -100,9 +100,12 @@ def load(out) -> None:
     rng = random.Random(2026)  # the same demo every time
     directorate, _ = Directorate.objects.update_or_create(
         code="AMM-QASABA",
-        defaults={"name_ar": "مديرية التربية والتعليم للواء قصبة عمان",
-                  "name_en": "Qasabat Amman Education Directorate",
-                  "address": "عمان — جبل اللويبدة", "phone": "+962 6 000 0000"},
+        defaults={
+            "name_ar": "مديرية التربية والتعليم للواء قصبة عمان",
+            "name_en": "Qasabat Amman Education Directorate",
+            "address": "عمان — جبل اللويبدة",
+            "phone": "+962 6 000 0000",
+        },
     )
     manufacturers = {name: Manufacturer.objects.get_or_create(name=name)[0] for name, _m, _c in MODELS}
     models = {}
@@ -112,8 +115,9 @@ def load(out) -> None:
         )
         models[name] = model
     tag_lab, _ = Tag.objects.get_or_create(slug="smart-lab", defaults={"name": "مختبر ذكي", "color": "#0d6efd"})
-    tag_grant, _ = Tag.objects.get_or_create(slug="eu-grant", defaults={"name": "منحة الاتحاد الأوروبي",
-                                                                        "color": "#198754"})
+    tag_grant, _ = Tag.objects.get_or_create(
+        slug="eu-grant", defaults={"name": "منحة الاتحاد الأوروبي", "color": "#198754"}
+    )
 
     provider, _ = Provider.objects.update_or_create(
         name="الشبكة الوطنية للألياف الضوئية",
@@ -121,18 +125,28 @@ def load(out) -> None:
     )
     hq, _ = FiberSite.objects.update_or_create(
         code="HQ-QASABA",
-        defaults={"kind": "directorate", "directorate": directorate, "name_ar": "مبنى المديرية",
-                  "name_en": "Directorate building", "status": "active"},
+        defaults={
+            "kind": "directorate",
+            "directorate": directorate,
+            "name_ar": "مبنى المديرية",
+            "name_en": "Directorate building",
+            "status": "active",
+        },
     )
 
     asset_count = 0
     for number, (code, name_ar, name_en) in enumerate(SCHOOLS, start=1):
         school, _ = School.objects.update_or_create(
             code=code,
-            defaults={"directorate": directorate, "name_ar": name_ar, "name_en": name_en,
-                      "address": f"عمان — حي {number}", "phone": f"+962 6 {500 + number:03d} 0000",
-                      "latitude": Decimal("31.95") + Decimal(number) / 100,
-                      "longitude": Decimal("35.91") + Decimal(number) / 100},
+            defaults={
+                "directorate": directorate,
+                "name_ar": name_ar,
+                "name_en": name_en,
+                "address": f"عمان — حي {number}",
+                "phone": f"+962 6 {500 + number:03d} 0000",
+                "latitude": Decimal("31.95") + Decimal(number) / 100,
+                "longitude": Decimal("35.91") + Decimal(number) / 100,
+            },
         )
         locations = {}
         for kind, loc_ar, loc_en, room in LOCATIONS:
@@ -152,12 +166,16 @@ def load(out) -> None:
                 status = "in_service" if network else rng.choice(STATUS_MIX)
                 purchase = dt.date(2018 + rng.randrange(6), rng.randrange(1, 13), rng.randrange(1, 28))
                 fields = {
-                    "asset_model": model, "school": school, "location": locations[kind],
+                    "asset_model": model,
+                    "school": school,
+                    "location": locations[kind],
                     "name": f"{prefix}-{code}-{i}" if prefix else "",
                     "serial": f"SN{code}{model.pk:02d}{i:03d}",
                     "custodian": "أمين المختبر" if kind.endswith("lab") else "",
-                    "purchase_date": purchase, "warranty_end": purchase + dt.timedelta(days=3 * 365),
-                    "purchase_cost": Decimal(rng.randrange(150, 1500)), "supplier": "شركة التقنية الحديثة",
+                    "purchase_date": purchase,
+                    "warranty_end": purchase + dt.timedelta(days=3 * 365),
+                    "purchase_cost": Decimal(rng.randrange(150, 1500)),
+                    "supplier": "شركة التقنية الحديثة",
                     "funding": "عطاء 12/2021" if number % 2 else "مشروع المختبرات الذكية",
                     "management_ip": ip,
                 }
@@ -171,15 +189,30 @@ def load(out) -> None:
                 asset_count += 1
         site, _ = FiberSite.objects.update_or_create(
             code=f"FS-{code}",
-            defaults={"kind": "school", "directorate": directorate, "school": school, "name_ar": name_ar,
-                      "name_en": name_en, "status": "active", "commissioned_on": dt.date(2019, 9, 1)},
+            defaults={
+                "kind": "school",
+                "directorate": directorate,
+                "school": school,
+                "name_ar": name_ar,
+                "name_en": name_en,
+                "status": "active",
+                "commissioned_on": dt.date(2019, 9, 1),
+            },
         )
         Circuit.objects.update_or_create(
             cid=f"NBN-QAS-{number:03d}",
-            defaults={"provider": provider, "type": "fiber_p2p" if number % 4 else "gpon",
-                      "status": "active", "bandwidth_mbps": 100 if number % 2 else 50,
-                      "install_date": dt.date(2019, 9, 1), "termination_a": hq, "port_a": f"ODF-1/{number}",
-                      "termination_z": site, "port_z": "ODF-1/1", "provider_contact": "+962 6 111 1111"},
+            defaults={
+                "provider": provider,
+                "type": "fiber_p2p" if number % 4 else "gpon",
+                "status": "active",
+                "bandwidth_mbps": 100 if number % 2 else 50,
+                "install_date": dt.date(2019, 9, 1),
+                "termination_a": hq,
+                "port_a": f"ODF-1/{number}",
+                "termination_z": site,
+                "port_z": "ODF-1/1",
+                "provider_contact": "+962 6 111 1111",
+            },
         )
 
     User = get_user_model()
@@ -191,8 +224,11 @@ def load(out) -> None:
             user.save()
         Profile.objects.update_or_create(
             user=user,
-            defaults={"role": role, "school": schools.get(school_code),
-                      "directorate": directorate if role != Role.SCHOOL_STAFF else None},
+            defaults={
+                "role": role,
+                "school": schools.get(school_code),
+                "directorate": directorate if role != Role.SCHOOL_STAFF else None,
+            },
         )
     out.write(
         gettext("Demo directorate ready: %(schools)d schools, %(assets)d assets, %(circuits)d fiber circuits.")

@@ -190,8 +190,18 @@ class AssetModelFilterSet(SearchFilterSet):
 
 class AssetFilterSet(SearchFilterSet):
     search_fields = (
-        "asset_tag", "name", "serial", "custodian", "supplier", "funding", "comments",
-        "asset_model__name", "manufacturer__name", "school__name_ar", "school__name_en", "school__code",
+        "asset_tag",
+        "name",
+        "serial",
+        "custodian",
+        "supplier",
+        "funding",
+        "comments",
+        "asset_model__name",
+        "manufacturer__name",
+        "school__name_ar",
+        "school__name_en",
+        "school__code",
     )
     status = django_filters.MultipleChoiceFilter(choices=AssetStatus.choices(), label=_("Status"))
     category = django_filters.MultipleChoiceFilter(
@@ -229,8 +239,15 @@ class FiberSiteFilterSet(SearchFilterSet):
 
 
 class CircuitFilterSet(SearchFilterSet):
-    search_fields = ("cid", "description", "provider__name", "termination_a__code", "termination_z__code",
-                     "termination_a__name_ar", "termination_z__name_ar")
+    search_fields = (
+        "cid",
+        "description",
+        "provider__name",
+        "termination_a__code",
+        "termination_z__code",
+        "termination_a__name_ar",
+        "termination_z__name_ar",
+    )
     status = django_filters.MultipleChoiceFilter(choices=CircuitStatus.choices(), label=_("Status"))
     type = django_filters.MultipleChoiceFilter(choices=CircuitType.choices(), label=_("Type"))
     # field_name only tells the OpenAPI schema the id's type (the methods match either end)

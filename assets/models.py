@@ -75,22 +75,34 @@ class School(BilingualNameMixin, ChangeLoggedModel):
         Directorate, verbose_name=_("directorate"), on_delete=models.PROTECT, related_name="schools"
     )
     code = models.CharField(
-        _("national school code"), max_length=30, unique=True, validators=[code_validator],
+        _("national school code"),
+        max_length=30,
+        unique=True,
+        validators=[code_validator],
         error_messages={"unique": _("A school with this national code already exists.")},
     )
     address = models.CharField(_("address"), max_length=300, blank=True)
     phone = models.CharField(_("phone"), max_length=30, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
     latitude = models.DecimalField(
-        _("latitude"), max_digits=9, decimal_places=6, null=True, blank=True,
+        _("latitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(Decimal(-90)), MaxValueValidator(Decimal(90))],
     )
     longitude = models.DecimalField(
-        _("longitude"), max_digits=9, decimal_places=6, null=True, blank=True,
+        _("longitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(Decimal(-180)), MaxValueValidator(Decimal(180))],
     )
     working_days = models.JSONField(
-        _("working days"), default=default_working_days,
+        _("working days"),
+        default=default_working_days,
         help_text=_("Weekdays the school is open (Monday = 0 … Sunday = 6)."),
     )
     day_start = models.TimeField(_("working day starts"), default=dt.time(7, 30))
@@ -135,11 +147,21 @@ class Holiday(ChangeLoggedModel):
     start_date = models.DateField(_("first day"))
     end_date = models.DateField(_("last day"))
     directorate = models.ForeignKey(
-        Directorate, verbose_name=_("directorate"), on_delete=models.CASCADE, null=True, blank=True,
-        related_name="holidays", help_text=_("Empty: every directorate."),
+        Directorate,
+        verbose_name=_("directorate"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="holidays",
+        help_text=_("Empty: every directorate."),
     )
     school = models.ForeignKey(
-        School, verbose_name=_("school"), on_delete=models.CASCADE, null=True, blank=True, related_name="holidays",
+        School,
+        verbose_name=_("school"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="holidays",
         help_text=_("Empty: every school of the directorate."),
     )
 
@@ -181,9 +203,7 @@ class Holiday(ChangeLoggedModel):
             if self.school.directorate_id != self.directorate_id:
                 raise ValidationError({"school": _("The school belongs to another directorate.")})
         if self.start_date and self.end_date and (self.end_date - self.start_date).days >= self.MAX_DAYS:
-            raise ValidationError(
-                {"end_date": _("A holiday lasts at most %(days)d days.") % {"days": self.MAX_DAYS}}
-            )
+            raise ValidationError({"end_date": _("A holiday lasts at most %(days)d days.") % {"days": self.MAX_DAYS}})
 
 
 class Location(BilingualNameMixin, ChangeLoggedModel):
@@ -215,7 +235,9 @@ class Location(BilingualNameMixin, ChangeLoggedModel):
 
 class Manufacturer(ChangeLoggedModel):
     name = models.CharField(
-        _("name"), max_length=100, unique=True,
+        _("name"),
+        max_length=100,
+        unique=True,
         error_messages={"unique": _("A manufacturer with this name already exists.")},
     )
     website = models.URLField(_("website"), blank=True)
@@ -267,7 +289,10 @@ class AssetModel(ChangeLoggedModel):
 
 class Asset(ChangeLoggedModel):
     asset_tag = models.CharField(
-        _("asset tag"), max_length=50, unique=True, validators=[code_validator],
+        _("asset tag"),
+        max_length=50,
+        unique=True,
+        validators=[code_validator],
         error_messages={"unique": _("An asset with this tag already exists.")},
     )
     name = models.CharField(_("name"), max_length=100, blank=True, help_text=_("Host name or label, if any."))
@@ -283,13 +308,15 @@ class Asset(ChangeLoggedModel):
     location = models.ForeignKey(
         Location, verbose_name=_("location"), on_delete=models.PROTECT, related_name="assets", null=True, blank=True
     )
-    status = models.CharField(
-        _("status"), max_length=20, choices=AssetStatus.choices(), default=AssetStatus.IN_SERVICE
-    )
+    status = models.CharField(_("status"), max_length=20, choices=AssetStatus.choices(), default=AssetStatus.IN_SERVICE)
     custodian = models.CharField(_("custodian"), max_length=100, blank=True)
     purchase_date = models.DateField(_("purchase date"), null=True, blank=True)
     purchase_cost = models.DecimalField(
-        _("purchase cost"), max_digits=12, decimal_places=2, null=True, blank=True,
+        _("purchase cost"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(Decimal(0))],
     )
     supplier = models.CharField(_("supplier"), max_length=100, blank=True)
@@ -351,7 +378,9 @@ class Asset(ChangeLoggedModel):
 
 class Provider(ChangeLoggedModel):
     name = models.CharField(
-        _("name"), max_length=100, unique=True,
+        _("name"),
+        max_length=100,
+        unique=True,
         error_messages={"unique": _("A provider with this name already exists.")},
     )
     account = models.CharField(_("account number"), max_length=50, blank=True)
@@ -376,7 +405,10 @@ class FiberSite(BilingualNameMixin, ChangeLoggedModel):
     """A place covered by the fiber project: a school, the directorate office or a network node."""
 
     code = models.CharField(
-        _("site code"), max_length=30, unique=True, validators=[code_validator],
+        _("site code"),
+        max_length=30,
+        unique=True,
+        validators=[code_validator],
         error_messages={"unique": _("A fiber site with this code already exists.")},
     )
     kind = models.CharField(_("kind"), max_length=20, choices=FiberSiteKind.choices())
@@ -420,16 +452,16 @@ class FiberSite(BilingualNameMixin, ChangeLoggedModel):
 
 class Circuit(ChangeLoggedModel):
     cid = models.CharField(
-        _("circuit ID"), max_length=50, unique=True,
+        _("circuit ID"),
+        max_length=50,
+        unique=True,
         error_messages={"unique": _("A circuit with this ID already exists.")},
     )
     provider = models.ForeignKey(
         Provider, verbose_name=_("provider"), on_delete=models.PROTECT, related_name="circuits"
     )
     type = models.CharField(_("type"), max_length=20, choices=CircuitType.choices())
-    status = models.CharField(
-        _("status"), max_length=20, choices=CircuitStatus.choices(), default=CircuitStatus.ACTIVE
-    )
+    status = models.CharField(_("status"), max_length=20, choices=CircuitStatus.choices(), default=CircuitStatus.ACTIVE)
     bandwidth_mbps = models.PositiveIntegerField(_("bandwidth (Mbit/s)"), null=True, blank=True)
     install_date = models.DateField(_("install date"), null=True, blank=True)
     termination_a = models.ForeignKey(
@@ -437,7 +469,11 @@ class Circuit(ChangeLoggedModel):
     )
     port_a = models.CharField(_("A end port / ODF"), max_length=50, blank=True)
     termination_z = models.ForeignKey(
-        FiberSite, verbose_name=_("Z end"), on_delete=models.PROTECT, related_name="circuits_z", null=True,
+        FiberSite,
+        verbose_name=_("Z end"),
+        on_delete=models.PROTECT,
+        related_name="circuits_z",
+        null=True,
         blank=True,
     )
     port_z = models.CharField(_("Z end port / ODF"), max_length=50, blank=True)
@@ -478,11 +514,19 @@ class Profile(models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
     directorate = models.ForeignKey(
-        Directorate, verbose_name=_("directorate"), on_delete=models.PROTECT, null=True, blank=True,
+        Directorate,
+        verbose_name=_("directorate"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         help_text=_("Limits the user to one directorate; empty means all."),
     )
     school = models.ForeignKey(
-        School, verbose_name=_("school"), on_delete=models.PROTECT, null=True, blank=True,
+        School,
+        verbose_name=_("school"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         help_text=_("Required for school staff: the only school they see."),
     )
     phone = models.CharField(_("phone"), max_length=30, blank=True)

@@ -47,9 +47,7 @@ def asset_save(asset: Asset, *, user=None, tags: Iterable | None = None, reason:
     """Create or update an asset; a status change must follow the lifecycle."""
     previous_status = None
     if asset.pk is not None:
-        previous_status = (
-            Asset.objects.select_for_update().filter(pk=asset.pk).values_list("status", flat=True).first()
-        )
+        previous_status = Asset.objects.select_for_update().filter(pk=asset.pk).values_list("status", flat=True).first()
     if previous_status is not None:
         check_status_transition(previous_status, asset.status)
         if previous_status != asset.status:
@@ -62,7 +60,9 @@ def asset_save(asset: Asset, *, user=None, tags: Iterable | None = None, reason:
         asset.tags.set(tags)
     if previous_status is not None and previous_status != asset.status and reason:
         journal_entry_create(
-            obj=asset, user=user, kind=JournalKind.INFO,
+            obj=asset,
+            user=user,
+            kind=JournalKind.INFO,
             comments=_("Status changed from “%(old)s” to “%(new)s”: %(reason)s")
             % {"old": AssetStatus.label(previous_status), "new": AssetStatus.label(asset.status), "reason": reason},
         )

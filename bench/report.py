@@ -1454,7 +1454,7 @@ def extra_sections(results: dict) -> list[str]:
 
 
 def soak_section(soak: dict | None) -> list[str]:
-    """"Soak": the real poller for N minutes at 10,000 targets (`bench.soak`), its memory and lag per sample."""
+    """ "Soak": the real poller for N minutes at 10,000 targets (`bench.soak`), its memory and lag per sample."""
     if not soak:
         return []
     lines = ["", "## Soak", ""]

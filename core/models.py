@@ -41,7 +41,11 @@ class ObjectChange(models.Model):
 
     time = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.SET_NULL, null=True, blank=True,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="+",
     )
     user_name = models.CharField(_("user name"), max_length=150, blank=True)
@@ -90,7 +94,11 @@ class JournalEntry(models.Model):
     assigned_object = GenericForeignKey("object_type", "object_id")
     created = models.DateTimeField(_("created"), auto_now_add=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.SET_NULL, null=True, blank=True,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="+",
     )
     kind = models.CharField(_("kind"), max_length=10, choices=JournalKind.choices(), default=JournalKind.INFO)
@@ -110,7 +118,9 @@ class Tag(ChangeLoggedModel):
     name = models.CharField(_("name"), max_length=100, unique=True)
     slug = models.SlugField(_("slug"), max_length=100, unique=True, allow_unicode=True)
     color = models.CharField(
-        _("colour"), max_length=7, default="#6c757d",
+        _("colour"),
+        max_length=7,
+        default="#6c757d",
         validators=[RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Enter a colour as #RRGGBB."))],
     )
     description = models.CharField(_("description"), max_length=200, blank=True)

@@ -58,22 +58,49 @@ class DirectorateSerializer(InventorySerializer):
 
 class SchoolSerializer(InventorySerializer):
     working_days = serializers.ListField(
-        child=serializers.IntegerField(min_value=0, max_value=6), required=False,
+        child=serializers.IntegerField(min_value=0, max_value=6),
+        required=False,
         help_text="Weekdays the school is open, Monday = 0 … Sunday = 6.",
     )
 
     class Meta:
         model = School
-        fields = ["id", "display", "directorate", "code", "name_ar", "name_en", "address", "phone", "email",
-                  "latitude", "longitude", "working_days", "day_start", "day_end", "comments", "created",
-                  "last_updated"]
+        fields = [
+            "id",
+            "display",
+            "directorate",
+            "code",
+            "name_ar",
+            "name_en",
+            "address",
+            "phone",
+            "email",
+            "latitude",
+            "longitude",
+            "working_days",
+            "day_start",
+            "day_end",
+            "comments",
+            "created",
+            "last_updated",
+        ]
 
 
 class LocationSerializer(InventorySerializer):
     class Meta:
         model = Location
-        fields = ["id", "display", "school", "name_ar", "name_en", "kind", "room", "comments", "created",
-                  "last_updated"]
+        fields = [
+            "id",
+            "display",
+            "school",
+            "name_ar",
+            "name_en",
+            "kind",
+            "room",
+            "comments",
+            "created",
+            "last_updated",
+        ]
 
 
 class ManufacturerSerializer(InventorySerializer):
@@ -92,16 +119,40 @@ class AssetSerializer(InventorySerializer):
     tags = serializers.SlugRelatedField(many=True, slug_field="slug", queryset=Tag.objects.all(), required=False)
     category = serializers.ChoiceField(source="asset_model.category", choices=AssetCategory.choices(), read_only=True)
     status_reason = serializers.CharField(
-        write_only=True, required=False, allow_blank=True,
+        write_only=True,
+        required=False,
+        allow_blank=True,
         help_text="Why the status changes; kept in the asset's journal.",
     )
 
     class Meta:
         model = Asset
-        fields = ["id", "display", "asset_tag", "name", "asset_model", "manufacturer", "category", "serial",
-                  "school", "location", "status", "status_reason", "custodian", "purchase_date", "purchase_cost",
-                  "supplier", "funding", "warranty_end", "management_ip", "disposed_on", "tags", "comments",
-                  "created", "last_updated"]
+        fields = [
+            "id",
+            "display",
+            "asset_tag",
+            "name",
+            "asset_model",
+            "manufacturer",
+            "category",
+            "serial",
+            "school",
+            "location",
+            "status",
+            "status_reason",
+            "custodian",
+            "purchase_date",
+            "purchase_cost",
+            "supplier",
+            "funding",
+            "warranty_end",
+            "management_ip",
+            "disposed_on",
+            "tags",
+            "comments",
+            "created",
+            "last_updated",
+        ]
         read_only_fields = ["manufacturer", "disposed_on"]
 
     def save_instance(self, instance, m2m: dict):
@@ -122,15 +173,39 @@ class AssetSerializer(InventorySerializer):
 class ProviderSerializer(InventorySerializer):
     class Meta:
         model = Provider
-        fields = ["id", "display", "name", "account", "contact_name", "contact_phone", "contact_email", "comments",
-                  "created", "last_updated"]
+        fields = [
+            "id",
+            "display",
+            "name",
+            "account",
+            "contact_name",
+            "contact_phone",
+            "contact_email",
+            "comments",
+            "created",
+            "last_updated",
+        ]
 
 
 class FiberSiteSerializer(InventorySerializer):
     class Meta:
         model = FiberSite
-        fields = ["id", "display", "code", "name_ar", "name_en", "kind", "directorate", "school", "status",
-                  "commissioned_on", "address", "comments", "created", "last_updated"]
+        fields = [
+            "id",
+            "display",
+            "code",
+            "name_ar",
+            "name_en",
+            "kind",
+            "directorate",
+            "school",
+            "status",
+            "commissioned_on",
+            "address",
+            "comments",
+            "created",
+            "last_updated",
+        ]
 
 
 class CircuitSerializer(InventorySerializer):
@@ -138,16 +213,32 @@ class CircuitSerializer(InventorySerializer):
 
     class Meta:
         model = Circuit
-        fields = ["id", "display", "cid", "provider", "type", "status", "bandwidth_mbps", "install_date",
-                  "termination_a", "port_a", "termination_z", "port_z", "provider_contact", "description", "tags",
-                  "comments", "created", "last_updated"]
+        fields = [
+            "id",
+            "display",
+            "cid",
+            "provider",
+            "type",
+            "status",
+            "bandwidth_mbps",
+            "install_date",
+            "termination_a",
+            "port_a",
+            "termination_z",
+            "port_z",
+            "provider_contact",
+            "description",
+            "tags",
+            "comments",
+            "created",
+            "last_updated",
+        ]
 
 
 class HolidaySerializer(InventorySerializer):
     class Meta:
         model = Holiday
-        fields = ["id", "display", "name", "start_date", "end_date", "directorate", "school", "created",
-                  "last_updated"]
+        fields = ["id", "display", "name", "start_date", "end_date", "directorate", "school", "created", "last_updated"]
 
     def validate(self, attrs):
         # The database constraint says this for the whole row; a client wants the field.

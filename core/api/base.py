@@ -15,8 +15,13 @@ from rest_framework.permissions import BasePermission
 from core import roles
 
 METHOD_ACTIONS = {
-    "GET": roles.VIEW, "HEAD": roles.VIEW, "OPTIONS": roles.VIEW,
-    "POST": roles.ADD, "PUT": roles.CHANGE, "PATCH": roles.CHANGE, "DELETE": roles.DELETE,
+    "GET": roles.VIEW,
+    "HEAD": roles.VIEW,
+    "OPTIONS": roles.VIEW,
+    "POST": roles.ADD,
+    "PUT": roles.CHANGE,
+    "PATCH": roles.CHANGE,
+    "DELETE": roles.DELETE,
 }
 
 

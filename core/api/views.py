@@ -31,8 +31,17 @@ class ObjectChangeSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ObjectChange
-        fields = ["id", "time", "user_name", "request_id", "action", "object_repr", "prechange_data",
-                  "postchange_data", "diff"]
+        fields = [
+            "id",
+            "time",
+            "user_name",
+            "request_id",
+            "action",
+            "object_repr",
+            "prechange_data",
+            "postchange_data",
+            "diff",
+        ]
 
     def get_diff(self, obj) -> dict:
         return {k: {"before": b, "after": a} for k, (b, a) in obj.diff.items()}
@@ -86,7 +95,8 @@ class ScopedModelViewSet(HistoryJournalMixin, viewsets.ModelViewSet):
         return roles.scope_queryset(super().get_queryset(), self.request.user)
 
 
-class ScopedReadOnlyViewSet(HistoryJournalMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
-                            viewsets.GenericViewSet):
+class ScopedReadOnlyViewSet(
+    HistoryJournalMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     def get_queryset(self):
         return roles.scope_queryset(super().get_queryset(), self.request.user)

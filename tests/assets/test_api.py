@@ -17,8 +17,14 @@ def head(users, api_for):
 
 
 def test_arabic_text_round_trips_through_the_api(head, school, lab, desktop_model):
-    payload = {"asset_tag": "MOE-7", "asset_model": desktop_model.pk, "school": school.pk, "location": lab.pk,
-               "custodian": "أ. ريم العبداللات", "comments": "جهاز المعلمة — شاشة ٢٤ بوصة"}
+    payload = {
+        "asset_tag": "MOE-7",
+        "asset_model": desktop_model.pk,
+        "school": school.pk,
+        "location": lab.pk,
+        "custodian": "أ. ريم العبداللات",
+        "comments": "جهاز المعلمة — شاشة ٢٤ بوصة",
+    }
     r = head.post("/api/assets/", payload, format="json")
     assert r.status_code == 201, r.content
     back = head.get(f"/api/assets/{r.json()['id']}/").json()
@@ -28,15 +34,23 @@ def test_arabic_text_round_trips_through_the_api(head, school, lab, desktop_mode
 
 
 def test_a_field_error_names_the_field_in_english(head, asset, desktop_model, school):
-    r = head.post("/api/assets/", {"asset_tag": asset.asset_tag, "asset_model": desktop_model.pk,
-                                   "school": school.pk}, format="json", HTTP_ACCEPT_LANGUAGE="en")
+    r = head.post(
+        "/api/assets/",
+        {"asset_tag": asset.asset_tag, "asset_model": desktop_model.pk, "school": school.pk},
+        format="json",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
     assert r.status_code == 400
     assert r.json() == {"asset_tag": ["An asset with this tag already exists."]}
 
 
 def test_a_field_error_comes_back_in_arabic(head, asset, desktop_model, school):
-    r = head.post("/api/assets/", {"asset_tag": asset.asset_tag, "asset_model": desktop_model.pk,
-                                   "school": school.pk}, format="json", HTTP_ACCEPT_LANGUAGE="ar")
+    r = head.post(
+        "/api/assets/",
+        {"asset_tag": asset.asset_tag, "asset_model": desktop_model.pk, "school": school.pk},
+        format="json",
+        HTTP_ACCEPT_LANGUAGE="ar",
+    )
     assert r.status_code == 400
     assert r.json() == {"asset_tag": ["يوجد أصل بهذا الرقم من قبل."]}
 
@@ -48,8 +62,12 @@ def test_a_missing_field_is_named(head, school):
 
 
 def test_the_location_must_belong_to_the_school(head, other_school, lab, desktop_model):
-    r = head.post("/api/assets/", {"asset_tag": "X", "asset_model": desktop_model.pk, "school": other_school.pk,
-                                   "location": lab.pk}, format="json", HTTP_ACCEPT_LANGUAGE="en")
+    r = head.post(
+        "/api/assets/",
+        {"asset_tag": "X", "asset_model": desktop_model.pk, "school": other_school.pk, "location": lab.pk},
+        format="json",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
     assert r.status_code == 400
     assert r.json() == {"location": ["The location must belong to the asset's school."]}
 
@@ -57,14 +75,22 @@ def test_the_location_must_belong_to_the_school(head, other_school, lab, desktop
 def test_serial_is_unique_per_manufacturer_only(head, asset, school, desktop_model):
     from assets.models import AssetModel, Manufacturer
 
-    r = head.post("/api/assets/", {"asset_tag": "X-2", "asset_model": desktop_model.pk, "school": school.pk,
-                                   "serial": asset.serial}, format="json", HTTP_ACCEPT_LANGUAGE="en")
+    r = head.post(
+        "/api/assets/",
+        {"asset_tag": "X-2", "asset_model": desktop_model.pk, "school": school.pk, "serial": asset.serial},
+        format="json",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
     assert r.status_code == 400
     assert "serial" in str(r.json())
-    dell = AssetModel.objects.create(manufacturer=Manufacturer.objects.create(name="Dell"), name="OptiPlex",
-                                     category="desktop")
-    r = head.post("/api/assets/", {"asset_tag": "X-3", "asset_model": dell.pk, "school": school.pk,
-                                   "serial": asset.serial}, format="json")
+    dell = AssetModel.objects.create(
+        manufacturer=Manufacturer.objects.create(name="Dell"), name="OptiPlex", category="desktop"
+    )
+    r = head.post(
+        "/api/assets/",
+        {"asset_tag": "X-3", "asset_model": dell.pk, "school": school.pk, "serial": asset.serial},
+        format="json",
+    )
     assert r.status_code == 201, r.content
 
 
@@ -72,8 +98,10 @@ def test_status_follows_the_lifecycle_and_keeps_the_reason(head, asset):
     url = f"/api/assets/{asset.pk}/"
     r = head.patch(url, {"status": "disposed"}, format="json", HTTP_ACCEPT_LANGUAGE="en")
     assert r.status_code == 400 and list(r.json()) == ["status"]
-    assert head.patch(url, {"status": "awaiting_disposal", "status_reason": "لوحة أم تالفة"},
-                      format="json").status_code == 200
+    assert (
+        head.patch(url, {"status": "awaiting_disposal", "status_reason": "لوحة أم تالفة"}, format="json").status_code
+        == 200
+    )
     r = head.patch(url, {"status": "disposed"}, format="json")
     assert r.status_code == 200 and r.json()["disposed_on"] is not None
     r = head.patch(url, {"status": "in_service"}, format="json", HTTP_ACCEPT_LANGUAGE="en")
@@ -117,8 +145,16 @@ def test_the_openapi_schema_and_docs_are_served(head, client, users):
     r = head.get("/api/schema/", HTTP_ACCEPT="application/json")
     assert r.status_code == 200
     paths = r.json()["paths"]
-    for collection in ("directorates", "schools", "locations", "manufacturers", "asset-models", "assets",
-                       "fiber-sites", "circuits"):
+    for collection in (
+        "directorates",
+        "schools",
+        "locations",
+        "manufacturers",
+        "asset-models",
+        "assets",
+        "fiber-sites",
+        "circuits",
+    ):
         assert f"/api/{collection}/" in paths
     client.force_login(users[Role.VIEWER])
     docs = client.get("/api/docs/")

@@ -28,16 +28,18 @@ def test_it_applies_the_write_matrix(role, users, api_for, world, desktop_model,
     may_add, may_change, may_delete, may_add_school = WRITE_MATRIX[role]
     client = api_for(users[role])
 
-    r = client.post("/api/assets/", {"asset_tag": "NEW-1", "asset_model": desktop_model.pk, "school": school.pk},
-                    format="json")
+    r = client.post(
+        "/api/assets/", {"asset_tag": "NEW-1", "asset_model": desktop_model.pk, "school": school.pk}, format="json"
+    )
     assert r.status_code == (201 if may_add else 403), r.content
     assert Asset.objects.filter(asset_tag="NEW-1").exists() is may_add
 
     r = client.patch(f"/api/assets/{world['asset'].pk}/", {"custodian": "أ. سلمى"}, format="json")
     assert r.status_code == (200 if may_change else 403), r.content
 
-    r = client.post("/api/schools/", {"directorate": directorate.pk, "code": "9999", "name_ar": "مدرسة جديدة"},
-                    format="json")
+    r = client.post(
+        "/api/schools/", {"directorate": directorate.pk, "code": "9999", "name_ar": "مدرسة جديدة"}, format="json"
+    )
     assert r.status_code == (201 if may_add_school else 403), r.content
 
     spare = Asset.objects.create(asset_tag="DEL-1", asset_model=desktop_model, school=school)
@@ -80,8 +82,9 @@ def test_a_directorate_bound_role_does_not_see_another_directorate(users, api_fo
     assert far_school.code not in [s["code"] for s in head.get("/api/schools/").json()["results"]]
     assert head.get(f"/api/assets/{far_asset.pk}/").status_code == 404
     # ...nor can they point an asset at it.
-    r = head.post("/api/assets/", {"asset_tag": "X-1", "asset_model": desktop_model.pk, "school": far_school.pk},
-                  format="json")
+    r = head.post(
+        "/api/assets/", {"asset_tag": "X-1", "asset_model": desktop_model.pk, "school": far_school.pk}, format="json"
+    )
     assert r.status_code == 400 and "school" in r.json()
     # A viewer with no directorate sees every directorate.
     viewer = api_for(users[Role.VIEWER])
@@ -93,8 +96,9 @@ def test_a_technician_cannot_move_an_asset_to_a_school_outside_scope(users, api_
 
     elsewhere = Directorate.objects.create(code="IRB1", name_ar="مديرية تربية إربد")
     far_school = School.objects.create(directorate=elsewhere, code="220001", name_ar="مدرسة اليرموك")
-    r = api_for(users[Role.TECHNICIAN]).patch(f"/api/assets/{world['asset'].pk}/", {"school": far_school.pk},
-                                              format="json")
+    r = api_for(users[Role.TECHNICIAN]).patch(
+        f"/api/assets/{world['asset'].pk}/", {"school": far_school.pk}, format="json"
+    )
     assert r.status_code == 400
     assert "school" in r.json()
 
@@ -109,8 +113,9 @@ def test_anonymous_and_role_less_users_get_nothing(api_for, world, users):
 
 def test_school_staff_may_add_a_journal_note_on_their_asset_only(users, api_for, world):
     client = api_for(users[Role.SCHOOL_STAFF])
-    r = client.post(f"/api/assets/{world['asset'].pk}/journal/", {"comments": "الجهاز لا يعمل منذ الأحد"},
-                    format="json")
+    r = client.post(
+        f"/api/assets/{world['asset'].pk}/journal/", {"comments": "الجهاز لا يعمل منذ الأحد"}, format="json"
+    )
     assert r.status_code == 201, r.content
     assert client.get(f"/api/assets/{world['asset'].pk}/journal/").json()["results"][0]["comments"] == (
         "الجهاز لا يعمل منذ الأحد"

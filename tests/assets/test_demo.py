@@ -19,8 +19,7 @@ def test_load_demo_builds_a_directorate_and_is_idempotent():
     assert Location.objects.filter(kind="computer_lab").count() == 10
     changes = ObjectChange.objects.count()
     call_command("load_demo", stdout=StringIO())
-    assert (School.objects.count(), Location.objects.count(), Asset.objects.count(),
-            Circuit.objects.count()) == counts
+    assert (School.objects.count(), Location.objects.count(), Asset.objects.count(), Circuit.objects.count()) == counts
     assert ObjectChange.objects.count() == changes, "a second run changes nothing"
 
 

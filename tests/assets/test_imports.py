@@ -561,8 +561,9 @@ def test_api_dry_run_and_kind(api, head, lab):
 
 def test_api_answers_400_with_every_error(api, head, lab):
     data = csv_bytes(ASSET_HEADER, [asset_row("MOE-0001"), asset_row("MOE-0002", school_code="404")])
-    response = api(head).post("/api/import/", {"file": upload(data, "assets.csv")}, format="multipart",
-                              HTTP_ACCEPT_LANGUAGE="en")
+    response = api(head).post(
+        "/api/import/", {"file": upload(data, "assets.csv")}, format="multipart", HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert response.status_code == 400
     assert response.json() == {"errors": [{"sheet": "assets", "row": 3, "column": "school_code",
                                            "message": "Unknown school code “404”."}]}  # fmt: skip

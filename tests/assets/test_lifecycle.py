@@ -13,12 +13,23 @@ from core.selectors import journal_for
 pytestmark = pytest.mark.django_db
 
 ALLOWED = {
-    ("in_service", "in_repair"), ("in_service", "spare"), ("in_service", "surplus"),
+    ("in_service", "in_repair"),
+    ("in_service", "spare"),
+    ("in_service", "surplus"),
     ("in_service", "awaiting_disposal"),
-    ("in_repair", "in_service"), ("in_repair", "spare"), ("in_repair", "awaiting_disposal"),
-    ("spare", "in_service"), ("spare", "in_repair"), ("spare", "surplus"), ("spare", "awaiting_disposal"),
-    ("surplus", "in_service"), ("surplus", "spare"), ("surplus", "awaiting_disposal"),
-    ("awaiting_disposal", "disposed"), ("awaiting_disposal", "in_service"), ("awaiting_disposal", "spare"),
+    ("in_repair", "in_service"),
+    ("in_repair", "spare"),
+    ("in_repair", "awaiting_disposal"),
+    ("spare", "in_service"),
+    ("spare", "in_repair"),
+    ("spare", "surplus"),
+    ("spare", "awaiting_disposal"),
+    ("surplus", "in_service"),
+    ("surplus", "spare"),
+    ("surplus", "awaiting_disposal"),
+    ("awaiting_disposal", "disposed"),
+    ("awaiting_disposal", "in_service"),
+    ("awaiting_disposal", "spare"),
     ("awaiting_disposal", "surplus"),
 }
 

@@ -64,7 +64,11 @@ def test_an_api_change_is_attributed_to_the_token_user(users, asset, client):
     from core.services import issue_api_token
 
     key = issue_api_token(users["technician"], "test")
-    r = client.patch(f"/api/assets/{asset.pk}/", {"name": "pc-01"}, content_type="application/json",
-                     HTTP_AUTHORIZATION=f"Token {key}")
+    r = client.patch(
+        f"/api/assets/{asset.pk}/",
+        {"name": "pc-01"},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Token {key}",
+    )
     assert r.status_code == 200
     assert changes_for(asset).first().user == users["technician"]

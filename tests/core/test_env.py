@@ -57,7 +57,13 @@ def test_database_urls():
     assert parse_database_url("sqlite:////srv/siyana/db.sqlite3")["NAME"] == "/srv/siyana/db.sqlite3"
     pg = parse_database_url("postgres://siyana:p%40ss@127.0.0.1:5432/siyana?sslmode=disable")
     assert (pg["ENGINE"], pg["USER"], pg["PASSWORD"], pg["HOST"], pg["PORT"], pg["NAME"]) == (
-        "django.db.backends.postgresql", "siyana", "p@ss", "127.0.0.1", "5432", "siyana")
+        "django.db.backends.postgresql",
+        "siyana",
+        "p@ss",
+        "127.0.0.1",
+        "5432",
+        "siyana",
+    )
     assert pg["OPTIONS"] == {"sslmode": "disable"}
     for bad in ("mysql://x/y", "postgres://127.0.0.1:5432/", "sqlite://", "postgres://h:notaport/db"):
         with pytest.raises(ImproperlyConfigured):
@@ -85,8 +91,10 @@ def test_a_sqlite_file_database_opens_in_wal_mode(tmp_path, django_db_blocker):
     from django.db import connections
     from django.db.backends.sqlite3.base import DatabaseWrapper
 
-    settings_dict = {**connections["default"].settings_dict,
-                     **parse_database_url(f"sqlite:///{tmp_path / 'wal.sqlite3'}")}
+    settings_dict = {
+        **connections["default"].settings_dict,
+        **parse_database_url(f"sqlite:///{tmp_path / 'wal.sqlite3'}"),
+    }
     wrapper = DatabaseWrapper(settings_dict, alias="wal-check")
     try:
         with django_db_blocker.unblock(), wrapper.cursor() as cursor:

@@ -16,8 +16,20 @@ import polib
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-SOURCES = ["manage.py", "pyproject.toml", "siyana", "core", "assets", "notifications", "maintenance", "netmon",
-           "reports", "tablet", "templates", "locale"]
+SOURCES = [
+    "manage.py",
+    "pyproject.toml",
+    "siyana",
+    "core",
+    "assets",
+    "notifications",
+    "maintenance",
+    "netmon",
+    "reports",
+    "tablet",
+    "templates",
+    "locale",
+]
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +43,9 @@ def fresh_catalog(tmp_path_factory) -> polib.POFile:
             shutil.copy2(source, copy / name)
     subprocess.run(
         [sys.executable, "manage.py", "makemessages", "-l", "ar", "--no-location", "-v", "0"],
-        cwd=copy, check=True, env={"DATA_DIR": str(copy / "var"), "PATH": "/usr/bin:/bin"},
+        cwd=copy,
+        check=True,
+        env={"DATA_DIR": str(copy / "var"), "PATH": "/usr/bin:/bin"},
     )
     return polib.pofile(str(copy / "locale/ar/LC_MESSAGES/django.po"))
 

@@ -18,8 +18,15 @@ T0 = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
 
 def fault(asset, problem="icmp", key="netmon.target:1") -> services.AutomaticTicket:
     return services.AutomaticTicket(
-        key=key, problem=problem, title="sw-1: Ping not answering", description="…", category="network",
-        priority="high", school_id=asset.school_id, location_id=asset.location_id, asset_ids=(asset.pk,),
+        key=key,
+        problem=problem,
+        title="sw-1: Ping not answering",
+        description="…",
+        category="network",
+        priority="high",
+        school_id=asset.school_id,
+        location_id=asset.location_id,
+        asset_ids=(asset.pk,),
     )
 
 
@@ -30,16 +37,18 @@ def test_numbers_are_gap_free_per_year(asset):
         services.ticket_create(opened_at=T0, title="x", category="network", source="phone")
         raise RuntimeError
     third = services.ticket_create(opened_at=T0, title="y", category="network", source="phone")
-    next_year = services.ticket_create(opened_at=datetime(2027, 1, 1, 6, tzinfo=UTC), title="z",
-                                       category="network", source="phone")
+    next_year = services.ticket_create(
+        opened_at=datetime(2027, 1, 1, 6, tzinfo=UTC), title="z", category="network", source="phone"
+    )
     assert [first.number, second.number, third.number] == ["2026-000001", "2026-000002", "2026-000003"]
     assert next_year.number == "2027-000001"
 
 
 def test_ticket_year_follows_local_time(asset):
     # 22:30 UTC on 31 December is already 1 January in Amman (UTC+3)
-    ticket = services.ticket_create(opened_at=datetime(2026, 12, 31, 22, 30, tzinfo=UTC), title="x",
-                                    category="network", source="phone")
+    ticket = services.ticket_create(
+        opened_at=datetime(2026, 12, 31, 22, 30, tzinfo=UTC), title="x", category="network", source="phone"
+    )
     assert ticket.number == "2027-000001"
 
 
@@ -57,15 +66,26 @@ def test_open_then_reuse(asset):
 def test_database_refuses_a_second_open_automatic_ticket(asset):
     services.automatic_ticket_open(fault(asset), at=T0)
     with pytest.raises(IntegrityError), transaction.atomic():
-        Ticket.objects.create(number="2026-999999", year=2026, seq=999999, title="dup", category="network",
-                              source=TicketSource.MONITORING, opened_at=T0, monitor_key="netmon.target:1",
-                              monitor_problem="icmp")
+        Ticket.objects.create(
+            number="2026-999999",
+            year=2026,
+            seq=999999,
+            title="dup",
+            category="network",
+            source=TicketSource.MONITORING,
+            opened_at=T0,
+            monitor_key="netmon.target:1",
+            monitor_problem="icmp",
+        )
 
 
 def test_quick_untouched_recovery_self_closes(asset):
     ticket, _ = services.automatic_ticket_open(fault(asset), at=T0)
     recovered = services.automatic_ticket_recover(
-        key="netmon.target:1", problem="icmp", at=T0 + timedelta(minutes=4), outage=timedelta(minutes=5),
+        key="netmon.target:1",
+        problem="icmp",
+        at=T0 + timedelta(minutes=4),
+        outage=timedelta(minutes=5),
         self_close_within=timedelta(minutes=15),
     )
     ticket.refresh_from_db()
@@ -80,12 +100,22 @@ def test_quick_untouched_recovery_self_closes(asset):
 def test_long_or_touched_outage_stays_open_with_a_recovery_entry(asset):
     tech = make_user("tech1", "technician")
     long_one, _ = services.automatic_ticket_open(fault(asset, "icmp"), at=T0)
-    services.automatic_ticket_recover(key="netmon.target:1", problem="icmp", at=T0 + timedelta(hours=2),
-                                      outage=timedelta(hours=2), self_close_within=timedelta(minutes=15))
+    services.automatic_ticket_recover(
+        key="netmon.target:1",
+        problem="icmp",
+        at=T0 + timedelta(hours=2),
+        outage=timedelta(hours=2),
+        self_close_within=timedelta(minutes=15),
+    )
     touched, _ = services.automatic_ticket_open(fault(asset, "snmp"), at=T0)
     services.ticket_entry_add(touched, kind=EntryKind.COMMENT, at=T0, text="on my way", author=tech)
-    services.automatic_ticket_recover(key="netmon.target:1", problem="snmp", at=T0 + timedelta(minutes=3),
-                                      outage=timedelta(minutes=3), self_close_within=timedelta(minutes=15))
+    services.automatic_ticket_recover(
+        key="netmon.target:1",
+        problem="snmp",
+        at=T0 + timedelta(minutes=3),
+        outage=timedelta(minutes=3),
+        self_close_within=timedelta(minutes=15),
+    )
     for ticket in (long_one, touched):
         ticket.refresh_from_db()
         assert ticket.status == TicketStatus.NEW
@@ -93,8 +123,12 @@ def test_long_or_touched_outage_stays_open_with_a_recovery_entry(asset):
 
 
 def test_recover_without_open_ticket_is_none(db):
-    assert services.automatic_ticket_recover(key="netmon.target:9", problem="icmp", at=T0, outage=None,
-                                             self_close_within=None) is None
+    assert (
+        services.automatic_ticket_recover(
+            key="netmon.target:9", problem="icmp", at=T0, outage=None, self_close_within=None
+        )
+        is None
+    )
 
 
 def test_repeat_fault_reopens_a_resolved_ticket(asset):

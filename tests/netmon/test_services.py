@@ -131,8 +131,7 @@ def test_parent_down_only_the_parent_raises_a_ticket(school, lab):
 
 
 def test_outside_school_hours_the_outage_waits_for_the_school_day(school, lab):
-    target = make_target(school, lab, tag="AP-9", ip="127.0.1.9", role=TargetRole.ACCESS_POINT,
-                         school_hours_only=True)
+    target = make_target(school, lab, tag="AP-9", ip="127.0.1.9", role=TargetRole.ACCESS_POINT, school_hours_only=True)
     friday = datetime(2026, 3, 6, 20, 0, tzinfo=UTC)  # Friday 23:00 in Amman
     run(outcome(target, friday, up=True))
     for n in (1, 2, 3):
@@ -150,10 +149,8 @@ def test_outside_school_hours_the_outage_waits_for_the_school_day(school, lab):
 def test_holiday_and_maintenance_window_hold_tickets(school, lab, directorate):
     held = make_target(school, lab, tag="SW-H", ip="127.0.1.7", school_hours_only=True)
     planned = make_target(school, lab, tag="SW-M", ip="127.0.1.8", school_hours_only=False)
-    Holiday.objects.create(name="Eid", start_date=date(2026, 3, 1), end_date=date(2026, 3, 3),
-                           directorate=directorate)
-    MaintenanceWindow.objects.create(name="Fiber works", start=T0 - STEP, end=T0 + timedelta(hours=2),
-                                     target=planned)
+    Holiday.objects.create(name="Eid", start_date=date(2026, 3, 1), end_date=date(2026, 3, 3), directorate=directorate)
+    MaintenanceWindow.objects.create(name="Fiber works", start=T0 - STEP, end=T0 + timedelta(hours=2), target=planned)
     for n in range(4):
         run(outcome(held, at(n), up=n == 0), outcome(planned, at(n), up=n == 0))
     contexts = dict(Outage.objects.values_list("target__asset__asset_tag", "context"))
@@ -163,8 +160,16 @@ def test_holiday_and_maintenance_window_hold_tickets(school, lab, directorate):
 
 def test_snmp_interface_fault_reboot_and_samples(school, lab):
     credential = v2c()
-    target = make_target(school, lab, tag="SW-S", ip="127.0.1.1", snmp_enabled=True, credential=credential,
-                         interfaces=[1, 2], max_errors_per_s=1.0)
+    target = make_target(
+        school,
+        lab,
+        tag="SW-S",
+        ip="127.0.1.1",
+        snmp_enabled=True,
+        credential=credential,
+        interfaces=[1, 2],
+        max_errors_per_s=1.0,
+    )
     Target.objects.filter(pk=target.pk).update(snmp_interfaces={"1": {"name": "Gi0/1", "speed_bps": 10**9}})
     up = [interface(1, in_octets=1000, out_octets=500), interface(2, in_octets=10, out_octets=10)]
     run(outcome(target, at(0), poll=snmp(target, uptime=100_000, interfaces=up, cpu={1: 12})))
@@ -216,8 +221,9 @@ def test_rollups_and_pruning(switch):
         [Sample(target=switch, metric="rtt_ms", at=base + timedelta(minutes=m), value=float(m)) for m in range(60)]
     )
     services.rollup_samples(base + timedelta(hours=1, minutes=1), lookback=timedelta(hours=2))
-    five = list(SampleRollup.objects.filter(resolution_s=300).order_by("bucket").values_list("count", "avg", "min",
-                                                                                                   "max"))
+    five = list(
+        SampleRollup.objects.filter(resolution_s=300).order_by("bucket").values_list("count", "avg", "min", "max")
+    )
     assert len(five) == 12 and five[0] == (5, 2.0, 0.0, 4.0) and five[-1] == (5, 57.0, 55.0, 59.0)
     hour = SampleRollup.objects.get(resolution_s=3600)
     assert hour.bucket == base and hour.count == 60 and hour.avg == pytest.approx(29.5)
@@ -232,10 +238,19 @@ def test_rollups_and_pruning(switch):
 
 def test_jobs_ask_for_error_counters_only_for_an_error_rate_check(school, lab):
     credential = v2c()
-    lean = make_target(school, lab, tag="SW-L", ip="127.0.1.1", snmp_enabled=True, credential=credential,
-                       interfaces=[1])
-    errors = make_target(school, lab, tag="SW-E", ip="127.0.1.2", snmp_enabled=True, credential=credential,
-                         interfaces=[1], max_errors_per_mille=5.0)
+    lean = make_target(
+        school, lab, tag="SW-L", ip="127.0.1.1", snmp_enabled=True, credential=credential, interfaces=[1]
+    )
+    errors = make_target(
+        school,
+        lab,
+        tag="SW-E",
+        ip="127.0.1.2",
+        snmp_enabled=True,
+        credential=credential,
+        interfaces=[1],
+        max_errors_per_mille=5.0,
+    )
     jobs = {job.target_id: job for job in services.jobs_for([lean.pk, errors.pk], T0)}
     assert jobs[lean.pk].snmp.errors is False and jobs[errors.pk].snmp.errors is True
     assert jobs[lean.pk].discover  # never discovered yet
