@@ -132,6 +132,37 @@ def fresh_cache():
     cache.clear()
 
 
+@pytest.fixture
+def redis_cache(settings):
+    """The cache in the suite's private Redis database (locked, flushed), as settings make it with REDIS_URL set;
+    yields a client of that database."""
+    import redis
+
+    from tests.netmon.celery_workers import BROKER_URL, REDIS_DB, exclusive_redis_db, redis_client
+
+    client = redis_client()
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        pytest.skip(f"Redis at 127.0.0.1:6379 did not answer: {exc}")
+    with exclusive_redis_db() as ours:
+        if not ours:
+            pytest.skip(f"Redis database {REDIS_DB} stayed in use by another run of the tests")
+        client.flushdb()
+        settings.CACHES = {
+            "default": {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": BROKER_URL,
+                "KEY_PREFIX": "siyana",
+            }
+        }
+        try:
+            yield client
+        finally:
+            client.flushdb()
+            client.close()
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     # PBKDF2's deliberate slowness buys nothing in tests.

@@ -6,7 +6,6 @@ import re
 from io import StringIO
 
 import pytest
-import redis
 from cryptography.fernet import Fernet
 from django.contrib.auth import password_validation
 from django.core.cache import cache
@@ -20,7 +19,6 @@ from core import crypto
 from core.models import AuditEvent, AuditKind
 from core.roles import Role
 from tests.factories import english
-from tests.netmon.celery_workers import BROKER_URL, exclusive_redis_db, redis_client
 
 pytestmark = pytest.mark.django_db
 
@@ -129,28 +127,6 @@ def test_logins_and_logouts_are_audited(users):
     client.post(reverse("logout"), REMOTE_ADDR="192.0.2.44")
     events = list(AuditEvent.objects.filter(user_name="tech").order_by("pk").values_list("kind", "client_address"))
     assert events[-2:] == [(AuditKind.LOGIN, "192.0.2.44"), (AuditKind.LOGOUT, "192.0.2.44")]
-
-
-@pytest.fixture
-def redis_cache(settings):
-    """The cache in the suite's private Redis database (as with REDIS_URL set)."""
-    client = redis_client()
-    try:
-        client.ping()
-    except redis.RedisError as exc:
-        pytest.skip(f"Redis at 127.0.0.1:6379 did not answer: {exc}")
-    with exclusive_redis_db() as ours:
-        if not ours:
-            pytest.skip("the suite's Redis database stayed in use by another run of the tests")
-        client.flushdb()
-        settings.CACHES = {
-            "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": BROKER_URL}
-        }
-        try:
-            yield client
-        finally:
-            client.flushdb()
-            client.close()
 
 
 def test_with_redis_the_lock_is_shared_and_expires_by_itself(users, redis_cache):

@@ -9,7 +9,6 @@ import subprocess
 import sys
 
 import pytest
-import redis
 from django.test import Client
 from django.urls import reverse
 
@@ -18,7 +17,7 @@ from maintenance.choices import TicketStatus
 from tests.factories import english
 from tests.maintenance.conftest import png
 from tests.maintenance.requester import work_and_resolve
-from tests.netmon.celery_workers import BROKER_URL, REDIS_DB, exclusive_redis_db, redis_client
+from tests.netmon.celery_workers import BROKER_URL
 from tests.netmon.processes import ROOT
 
 S = TicketStatus
@@ -236,32 +235,6 @@ def test_the_session_grant_is_for_the_looked_up_ticket_only(ticket, new_ticket):
     assert client.get(f"/track/{ticket.number}/").status_code == 200
     assert client.get(f"/track/{other.number}/").status_code == 302
     assert english().get(f"/track/{ticket.number}/").status_code == 302  # another browser
-
-
-@pytest.fixture
-def redis_cache(settings):
-    """The cache in the suite's private Redis database (locked, flushed), as with REDIS_URL set."""
-    client = redis_client()
-    try:
-        client.ping()
-    except redis.RedisError as exc:
-        pytest.skip(f"Redis at 127.0.0.1:6379 did not answer: {exc}")
-    with exclusive_redis_db() as ours:
-        if not ours:
-            pytest.skip(f"Redis database {REDIS_DB} stayed in use by another run of the tests")
-        client.flushdb()
-        settings.CACHES = {
-            "default": {
-                "BACKEND": "django.core.cache.backends.redis.RedisCache",
-                "LOCATION": BROKER_URL,
-                "KEY_PREFIX": "siyana",
-            }
-        }
-        try:
-            yield client
-        finally:
-            client.flushdb()
-            client.close()
 
 
 def test_with_redis_every_web_process_counts_the_same_tries(ticket, redis_cache, tmp_path):
