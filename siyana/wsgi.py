@@ -13,14 +13,15 @@ YOUNG_THRESHOLD = 7000
 def settle() -> None:
     """Make a web worker's garbage collection cheap before it answers (gunicorn's `post_worker_init`).
 
-    A worker holds some half a million long-lived objects (Django, DRF, the URLconf, the views and
-    serializers); a page of the ticket API allocates about a hundred thousand more. With CPython's
-    defaults the collector walked those long-lived objects again every few requests: a third of the
-    worker's CPU and the ticket API's slowest answers (bench/web.py: 32 → 20 ms of CPU a request,
-    p99 230 → 90 ms under 20 clients). So: load what the first request would (the URLconf imports
-    every view, serializer and form), collect once, move everything alive into the permanent
-    generation (`gc.freeze`: never walked again), and collect the young generation every 7,000
-    allocations instead of 700. Garbage made after this is collected as before.
+    A loaded worker holds some 170,000 long-lived container objects (Django, DRF, the URLconf, the
+    views and serializers, the translations); a page of the ticket API leaves some 4,000 more to the
+    collector's count. With CPython's defaults the collector kept walking the long-lived ones again:
+    a third of the worker's CPU and the ticket API's slowest answers (bench/web.py, PostgreSQL at
+    100,000 tickets: 32 → 20 ms of CPU a request; under 20 clients p95 82–91 → 57–65 ms, p99 about
+    230 → 75–99 ms). So: load what the first request would (the URLconf imports every view,
+    serializer and form), collect once, move everything alive into the permanent generation
+    (`gc.freeze`: never walked again), and collect the young generation every 7,000 allocations
+    instead of 700. Garbage made after this is collected as before.
     """
     from django.urls import get_resolver
 
