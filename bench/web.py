@@ -22,7 +22,8 @@ second is several times a busy person's pace). Then, apart, the same clients wit
 for `--capacity-requests` answers: the most the server answers per second (with no pause, 20
 clients keep 20 requests waiting, so their latency is 20 ÷ that rate). Latency is from sending
 the request to the last byte of the body. gunicorn runs with the image's configuration
-(docker/gunicorn.conf.py: sync workers, each settling its garbage collector once loaded) and listens on 127.0.0.1 only.
+(docker/gunicorn.conf.py: sync workers, each settling its garbage collector once loaded) and
+listens on 127.0.0.1 only.
 
 Apart from the load, each page is requested once in this process through Django's test client
 with the queries captured: their number per page finds N+1s. Prints one JSON object.

@@ -118,3 +118,17 @@ def parse_database_url(url: str, *, name: str = "DATABASE_URL") -> dict:
             "OPTIONS": options,
         }
     raise ImproperlyConfigured(f"{name}={url!r}: unsupported scheme {scheme!r} (use sqlite:/// or postgres://)")
+
+
+def cache_settings(redis_url: str | None) -> dict:
+    """The CACHES setting: Redis at `redis_url` when it is set, so that every web process counts the same tries;
+    else each process's own memory (one process: `make run`)."""
+    if redis_url:
+        return {
+            "default": {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": redis_url,
+                "KEY_PREFIX": "siyana",
+            }
+        }
+    return {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "siyana"}}

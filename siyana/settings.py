@@ -15,7 +15,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from core.logging import logging_config
-from siyana.env import env_bool, env_choice, env_int, env_list, env_secret, env_str, parse_database_url
+from siyana.env import cache_settings, env_bool, env_choice, env_int, env_list, env_secret, env_str, parse_database_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(env_str("DATA_DIR", str(BASE_DIR / "var")))
@@ -351,18 +351,8 @@ NOTIFY_SMS_TOKEN_HEADER = env_str("NOTIFY_SMS_TOKEN_HEADER", "Authorization")
 NOTIFY_SMS_TOKEN_SCHEME = env_str("NOTIFY_SMS_TOKEN_SCHEME", "Bearer")  # empty: the header is the bare token
 NOTIFY_SMS_TIMEOUT = env_int("NOTIFY_SMS_TIMEOUT", 10, minimum=1)
 
-# The cache: rate limits of the public pages. Redis when REDIS_URL is set, so that every web
-# process counts the same tries; else each process's own memory (one process: `make run`).
-if REDIS_URL:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "siyana",
-        }
-    }
-else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "siyana"}}
+# The cache: rate limits of the public pages (siyana.env.cache_settings: Redis when REDIS_URL is set).
+CACHES = cache_settings(REDIS_URL)
 
 # The requester's public pages (no account): look a ticket up by number and phone (/track/),
 # answer a resolution by its signed link. See maintenance/public.py.

@@ -138,6 +138,7 @@ def redis_cache(settings):
     yields a client of that database."""
     import redis
 
+    from siyana.env import cache_settings
     from tests.netmon.celery_workers import BROKER_URL, REDIS_DB, exclusive_redis_db, redis_client
 
     client = redis_client()
@@ -149,13 +150,7 @@ def redis_cache(settings):
         if not ours:
             pytest.skip(f"Redis database {REDIS_DB} stayed in use by another run of the tests")
         client.flushdb()
-        settings.CACHES = {
-            "default": {
-                "BACKEND": "django.core.cache.backends.redis.RedisCache",
-                "LOCATION": BROKER_URL,
-                "KEY_PREFIX": "siyana",
-            }
-        }
+        settings.CACHES = cache_settings(BROKER_URL)
         try:
             yield client
         finally:

@@ -307,8 +307,9 @@ def test_with_the_cache_down_sign_in_works_unlimited_and_the_error_is_logged(use
     """Fails open: no count, no lock, no 500 (a closed loopback port stands for Redis down)."""
     from django.test import override_settings
 
-    down = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:9/15"}}
-    with override_settings(CACHES=down):
+    from siyana.env import cache_settings
+
+    with override_settings(CACHES=cache_settings("redis://127.0.0.1:9/15")):
         for _ in range(4):
             r = sign_in(english(), "tech", "wrong")
             assert r.status_code == 200 and "password didn&#x27;t match" in r.content.decode()
