@@ -14,19 +14,15 @@ from pathlib import Path
 
 import polib
 import pytest
+from django.conf import settings
 
 ROOT = Path(__file__).resolve().parents[2]
+#: What makemessages reads: the project package, its own apps (those of INSTALLED_APPS in this tree), the templates.
 SOURCES = [
     "manage.py",
     "pyproject.toml",
     "siyana",
-    "core",
-    "assets",
-    "notifications",
-    "maintenance",
-    "netmon",
-    "reports",
-    "tablet",
+    *(app for app in settings.INSTALLED_APPS if (ROOT / app).is_dir()),
     "templates",
     "locale",
 ]
