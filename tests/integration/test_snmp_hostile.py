@@ -47,6 +47,7 @@ class HostileAgent:
         self.other.bind((address, 0))
         self.port = self.sock.getsockname()[1]
         self.requests = 0
+        self.answered = 0  # requests whose whole script has been sent
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._serve, daemon=True)
 
@@ -75,6 +76,7 @@ class HostileAgent:
                 if delay:
                     time.sleep(delay)
                 (self.other if other_port else self.sock).sendto(packet, addr)
+            self.answered += 1
 
 
 def junk_then_truth(request_id: int, oids: list) -> list[tuple[float, bytes, bool]]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from contextlib import ExitStack
 
 import pytest
@@ -54,9 +55,9 @@ HOSTILE = {
 def network(school, lab, snmpd):
     hostile_credential = v2c("hostile", community=COMMUNITY)
     with ExitStack() as stack:
-        hostile = {}
+        hostile, agents = {}, {}
         for i, (name, (script, passes)) in enumerate(HOSTILE.items(), start=1):
-            agent = stack.enter_context(HostileAgent(script, address=f"127.0.12.{i}"))
+            agent = agents[name] = stack.enter_context(HostileAgent(script, address=f"127.0.12.{i}"))
             hostile[name] = make_target(
                 school,
                 lab,
@@ -88,11 +89,11 @@ def network(school, lab, snmpd):
         pinged = [make_target(school, lab, tag=f"SW-{i}", ip=f"127.0.13.{i}", fail_threshold=1) for i in range(1, 5)]
         # discovery (system group, tables) is tested elsewhere; these agents answer polls only
         Target.objects.update(discovered_at=timezone.now())
-        yield hostile, healthy, pinged
+        yield hostile, healthy, pinged, agents
 
 
 def test_hostile_agents_time_out_alone_and_their_packets_are_counted(network, caplog, client):
-    hostile, healthy, pinged = network
+    hostile, healthy, pinged, agents = network
     caplog.set_level(logging.INFO, logger="netmon.poller")
     poller = StandalonePoller(name="hostile")
     loop = asyncio.new_event_loop()
@@ -104,7 +105,11 @@ def test_hostile_agents_time_out_alone_and_their_packets_are_counted(network, ca
         for _ in range(cycles):
             claim = poller.cycle(prober, loop, heartbeat, everything=True)
             assert len(claim.ids) == len(hostile) + 1 + len(pinged)
-        loop.run_until_complete(asyncio.sleep(1.0))  # the slowest late answer arrives
+        # slow-beyond answers one request at a time, 0.9 s each, so its late answers queue up behind each other:
+        # run the loop (the prober reads what arrives) until it has answered every request of those cycles
+        slow, deadline = agents["slow-beyond"], time.monotonic() + 10 * cycles
+        while slow.answered < slow.requests and time.monotonic() < deadline:
+            loop.run_until_complete(asyncio.sleep(0.05))
         poller.cycle(prober, loop, heartbeat, everything=True)
         cycles += 1
     finally:
